@@ -1,0 +1,87 @@
+"""The Pulumi program: one governed bucket per purpose, from the retention policy.
+
+This is the composition root, the only place that reads ``pulumi.Config()`` and exports. The policy
+is loaded and validated before any resource is registered, so a stack whose settings exceed the
+law fails ``pulumi preview`` with the rule and the limit, and nothing is deployed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from lifecycle.access import principal_arn
+from lifecycle.components import AuditorRole, GovernedBucket, GovernedBucketArgs
+from lifecycle.legal import Purpose
+from lifecycle.loader import load_policy_file
+from lifecycle.policy import PolicyError
+from lifecycle.render import render_bucket
+from lifecycle.stack_config import StackSettings, parse_stack_settings
+
+config = pulumi.Config("recgov")
+try:
+    settings: StackSettings = parse_stack_settings(
+        {key: config.get_object(key) for key in ("purposes", "principals")}
+        | {key: config.get(key) for key in ("policyFile", "namePrefix", "deployerArn", "trustedAccountArn")},
+        stack=pulumi.get_stack(),
+    )
+    policy_path = Path(settings.policy_file) if settings.policy_file else None
+    policy = load_policy_file(policy_path, settings.purposes)
+except PolicyError as err:
+    # RunError is shown as the message alone: the user reads the rule and the limit, not a traceback.
+    raise pulumi.RunError("the retention policy was refused:\n" + str(err)) from None
+
+caller = aws.get_caller_identity_output()
+account_id = caller.account_id
+deployer = (
+    pulumi.Output.from_input(settings.deployer_arn) if settings.deployer_arn else caller.arn.apply(principal_arn)
+)
+deployer_arns = deployer.apply(lambda d: [d])
+trusted = settings.trusted_account_arn or account_id.apply(lambda a: f"arn:aws:iam::{a}:root")
+prefix = settings.name_prefix
+log_name = f"{prefix}-{Purpose.ACCESS_LOGS}"
+
+auditors = settings.principals.get("auditor", {}).get("reader")
+auditor_role = None
+if auditors is None:
+    auditor_role = AuditorRole(f"{prefix}-auditor", trusted, f"arn:aws:s3:::{log_name}-*")
+    auditor_readers: pulumi.Input[list[str]] = auditor_role.role.arn.apply(lambda a: [a])
+else:
+    auditor_readers = list(auditors)
+
+buckets: dict[Purpose, GovernedBucket] = {}
+buckets[Purpose.ACCESS_LOGS] = GovernedBucket(
+    log_name,
+    GovernedBucketArgs(
+        spec=render_bucket(policy[Purpose.ACCESS_LOGS]),
+        deployer_arns=deployer_arns,
+        trusted_arn=trusted,
+        account_id=account_id,
+        extra_readers=auditor_readers,
+        log_source_pattern=f"arn:aws:s3:::{prefix}-*",
+        protect=True,  # the evidence of who accessed recordings
+    ),
+)
+for purpose in (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS):
+    buckets[purpose] = GovernedBucket(
+        f"{prefix}-{purpose}",
+        GovernedBucketArgs(
+            spec=render_bucket(policy[purpose]),
+            deployer_arns=deployer_arns,
+            trusted_arn=trusted,
+            account_id=account_id,
+            log_bucket=buckets[Purpose.ACCESS_LOGS].bucket.bucket,
+            principals=settings.principals.get(str(purpose), {}),
+            # proof recordings must survive `pulumi destroy` (GDPR Art. 17(3)(e))
+            protect=purpose is Purpose.PROOF,
+        ),
+    )
+
+pulumi.export("buckets", {str(p): b.bucket.bucket for p, b in buckets.items()})
+pulumi.export("keyArns", {str(p): b.key.arn for p, b in buckets.items() if b.key is not None})
+pulumi.export("roleArns", {str(p): b.role_arns for p, b in buckets.items() if b.role_arns})
+pulumi.export("auditorRoleArn", auditor_role.role.arn if auditor_role else auditor_readers)
+pulumi.export("deployerArn", deployer)
+pulumi.export("policyDigest", policy.digest)

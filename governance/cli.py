@@ -1,0 +1,112 @@
+"""The ``recgov`` command line: a thin layer over the library, one sentence per user error."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from governance import __version__
+from governance.model import ExitCode
+from governance.policy_view import render_policy
+from lifecycle.loader import load_policy_file, read_stack_config
+from lifecycle.policy import Policy, PolicyError
+from lifecycle.stack_config import parse_stack_settings
+
+POLICY_OPTION = click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Policy file (YAML). Default: the packaged policy (lifecycle/default_policy.yaml).",
+)
+STACK_CONFIG_OPTION = click.option(
+    "--stack-config",
+    "stack_config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A Pulumi stack file (Pulumi.<stack>.yaml) whose recgov:purposes shorten the policy.",
+)
+
+
+def fail_usage(message: str) -> None:
+    """Print one clear error and exit 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(ExitCode.USAGE)
+
+
+def effective_policy(policy_path: Path | None, stack_config: Path | None = None) -> Policy:
+    """The policy file with a stack's overrides applied; a refusal exits 2 with its sentences."""
+    try:
+        overrides = None
+        if stack_config is not None:
+            settings = parse_stack_settings(read_stack_config(stack_config), stack=stack_config.stem)
+            overrides = settings.purposes
+            if policy_path is None and settings.policy_file:
+                policy_path = stack_config.parent / settings.policy_file
+        return load_policy_file(policy_path, overrides)
+    except PolicyError as err:
+        for problem in err.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(ExitCode.USAGE)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="recgov")
+def main() -> None:
+    """Recording retention governance as code.
+
+    Provision call-recording storage within the law (the Pulumi program), verify what is deployed,
+    and audit what is stored. Exit codes: 0 compliant, 1 violation, 2 usage or policy error,
+    3 nothing failed but something could not be verified.
+    """
+
+
+@main.group()
+def policy() -> None:
+    """Validate and show the retention policy."""
+
+
+@policy.command("validate")
+@POLICY_OPTION
+@STACK_CONFIG_OPTION
+def policy_validate(policy_path: Path | None, stack_config: Path | None) -> None:
+    """Check a policy (and a stack's overrides) against the legal limits.
+
+    Exits 0 when valid; 2 with one sentence per problem naming the purpose, the value, the limit
+    and the rule otherwise.
+
+    Example: recgov policy validate --stack-config Pulumi.prod.yaml
+    """
+    effective = effective_policy(policy_path, stack_config)
+    click.echo(f"valid: {len(effective.purposes)} purposes, policy digest {effective.digest}")
+
+
+@policy.command("show")
+@POLICY_OPTION
+@STACK_CONFIG_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def policy_show(policy_path: Path | None, stack_config: Path | None, fmt: str) -> None:
+    """Show each purpose's retention, effective worst-case age, legal maximum and citations.
+
+    Example: recgov policy show --format markdown
+    """
+    click.echo(render_policy(effective_policy(policy_path, stack_config), fmt), nl=False)
+
+
+# Further commands register themselves here, one module each.
+def _register() -> None:
+    import importlib
+
+    for module in ("governance.commands.verify", "governance.commands.sandbox"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name == module:
+                continue
+            raise
+        mod.register(main)
+
+
+_register()

@@ -1,0 +1,272 @@
+"""Who may do what to a purpose's bucket: bucket policy statements and role permissions.
+
+A bucket policy here is a list of :class:`DenyRequirement`: an effect the bucket must have (deny
+these actions, under this condition, to everyone but these principals). The policy document
+deployed by the program is rendered from the requirements, and the governance checks judge a
+deployed document by whether it has each requirement's effect, not by its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lifecycle.legal import LIMITS, Purpose
+from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS
+from lifecycle.render import LOGGING_SERVICE
+
+CONFIG_ACTIONS = (
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutReplicationConfiguration",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketLogging",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutInventoryConfiguration",
+)
+"""Changes that would weaken retention or its evidence: only the deployer may make them."""
+
+READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes")
+DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+
+
+@dataclass(frozen=True)
+class Principals:
+    """The ARNs that act on one purpose's bucket (roles or an organisation's own principals)."""
+
+    deployer: tuple[str, ...]
+    readers: tuple[str, ...] = ()
+    writers: tuple[str, ...] = ()
+    erasure: tuple[str, ...] = ()
+    legal_hold: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DenyRequirement:
+    """A deny the bucket policy must carry.
+
+    ``condition`` is an IAM condition block (operator -> key -> value); ``except_principals`` are
+    exempted through ``ArnNotLike aws:PrincipalArn`` (empty: the deny applies to everyone).
+    """
+
+    sid: str
+    title: str
+    actions: tuple[str, ...]
+    on_objects: bool
+    on_bucket: bool
+    rules: tuple[str, ...]
+    condition: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    except_principals: tuple[str, ...] = ()
+
+
+def retention_cap_days(purpose: Purpose) -> int:
+    """The most remaining retention a per-object lock may set: its worst case must fit the law."""
+    return LIMITS[purpose].max_days - LIFECYCLE_ROUNDING_DAYS
+
+
+def deny_requirements(purpose: Purpose, principals: Principals, key_arn: str | None) -> list[DenyRequirement]:
+    """The denies a purpose's bucket policy must carry."""
+    reqs = [
+        DenyRequirement(
+            "DenyInsecureTransport", "TLS-only access", ("s3:*",), True, True, ("R10",),
+            {"Bool": {"aws:SecureTransport": "false"}},
+        ),
+        DenyRequirement(
+            "DenyConfigurationChanges", "only the deployer changes retention settings",
+            CONFIG_ACTIONS, False, True, ("R8", "R10"), except_principals=principals.deployer,
+        ),
+        DenyRequirement(
+            "DenyReadsOutsidePurpose", "only the purpose's readers read", READ_ACTIONS, True, False,
+            ("R7",), except_principals=principals.readers,
+        ),
+    ]
+    if purpose is Purpose.ACCESS_LOGS:
+        # Logs are removed by the lifecycle alone; nobody deletes the evidence of access.
+        reqs.append(DenyRequirement("DenyDeletes", "access logs are never deleted by hand",
+                                    DELETE_ACTIONS, True, False, ("R7",)))
+        return reqs
+    reqs += [
+        DenyRequirement(
+            "DenyWritesOutsidePurpose", "only the purpose's writers upload", ("s3:PutObject",), True, False,
+            ("R7", "R10"), except_principals=principals.writers,
+        ),
+        DenyRequirement(
+            "DenyDeletesOutsideErasure", "only the erasure role deletes", DELETE_ACTIONS, True, False,
+            ("R8",), except_principals=principals.erasure,
+        ),
+        DenyRequirement(
+            "DenyNonKmsEncryption", "uploads encrypted with SSE-KMS", ("s3:PutObject",), True, False,
+            ("R10",), {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        ),
+        DenyRequirement(
+            "DenySseC", "no customer-provided keys", ("s3:PutObject",), True, False, ("R10",),
+            {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}},
+        ),
+        DenyRequirement(
+            "DenyRetentionBeyondLegalMaximum", "per-object retention within the legal maximum",
+            ("s3:PutObjectRetention", "s3:PutObject"), True, False, (LIMITS[purpose].rule, "R8"),
+            {"NumericGreaterThan": {"s3:object-lock-remaining-retention-days": str(retention_cap_days(purpose))}},
+        ),
+        DenyRequirement(
+            "DenyGovernanceBypass", "only the erasure role bypasses governance retention",
+            ("s3:BypassGovernanceRetention",), True, False, ("R8",), except_principals=principals.erasure,
+        ),
+        DenyRequirement(
+            "DenyLegalHoldOutsidePurpose", "legal holds set only by the dispute team",
+            ("s3:PutObjectLegalHold",), True, False, ("R8",), except_principals=principals.legal_hold,
+        ),
+    ]
+    if key_arn is not None:
+        reqs.append(
+            DenyRequirement(
+                "DenyOtherKmsKeys", "uploads encrypted with the purpose's key", ("s3:PutObject",), True, False,
+                ("R10",),
+                {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
+            )
+        )
+    return reqs
+
+
+def _resources(bucket_arn: str, req: DenyRequirement) -> list[str]:
+    out = []
+    if req.on_bucket:
+        out.append(bucket_arn)
+    if req.on_objects:
+        out.append(f"{bucket_arn}/*")
+    return out
+
+
+def statement(bucket_arn: str, req: DenyRequirement) -> dict[str, Any]:
+    """One IAM statement that has the requirement's effect."""
+    condition: dict[str, dict[str, Any]] = {op: dict(kv) for op, kv in req.condition.items()}
+    if req.except_principals:
+        condition.setdefault("ArnNotLike", {})["aws:PrincipalArn"] = list(req.except_principals)
+    stmt: dict[str, Any] = {
+        "Sid": req.sid,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": list(req.actions) if len(req.actions) > 1 else req.actions[0],
+        "Resource": _resources(bucket_arn, req),
+    }
+    if condition:
+        stmt["Condition"] = condition
+    return stmt
+
+
+def log_delivery_statement(log_bucket_arn: str, account_id: str, source_bucket_arns: Sequence[str]) -> dict[str, Any]:
+    """Lets S3 server access logging write into the log bucket, for our source buckets only."""
+    return {
+        "Sid": "AllowServerAccessLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": LOGGING_SERVICE},
+        "Action": "s3:PutObject",
+        "Resource": f"{log_bucket_arn}/*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": list(source_bucket_arns)},
+        },
+    }
+
+
+def bucket_policy_document(
+    bucket_arn: str,
+    requirements: Sequence[DenyRequirement],
+    extra_statements: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The bucket policy document rendered from the requirements."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [*extra_statements, *(statement(bucket_arn, r) for r in requirements)],
+    }
+
+
+# --- role permissions (identity policies) -------------------------------------------------------
+
+AUDITOR_ACTIONS = (
+    "s3:ListAllMyBuckets",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketLogging",
+    "s3:GetReplicationConfiguration",
+    "s3:GetInventoryConfiguration",
+    "s3:GetBucketLocation",
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:ListBucketMultipartUploads",
+    "s3:GetObjectRetention",
+    "s3:GetObjectLegalHold",
+    "kms:DescribeKey",
+    "kms:GetKeyRotationStatus",
+    "tag:GetResources",
+)
+"""Read-only configuration access: what ``recgov verify`` and ``audit-objects`` need, no content."""
+
+
+def role_permissions(role: str, bucket_arn: str, key_arn: str | None) -> dict[str, Any]:
+    """The identity policy of one of a purpose's roles: ``writer``, ``reader``, ``erasure``, ``legal-hold``."""
+    objects = f"{bucket_arn}/*"
+    statements: list[dict[str, Any]] = []
+    kms_actions: tuple[str, ...] = ()
+    if role == "writer":
+        statements.append({"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": objects})
+        kms_actions = ("kms:GenerateDataKey", "kms:Encrypt")
+    elif role == "reader":
+        statements.append({"Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": objects})
+        statements.append({"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+                           "Resource": bucket_arn})
+        kms_actions = ("kms:Decrypt",)
+    elif role == "erasure":
+        statements.append({"Effect": "Allow",
+                           "Action": [*DELETE_ACTIONS, "s3:BypassGovernanceRetention", "s3:GetObjectRetention"],
+                           "Resource": objects})
+        statements.append({"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+                           "Resource": bucket_arn})
+    elif role == "legal-hold":
+        statements.append({"Effect": "Allow",
+                           "Action": ["s3:PutObjectLegalHold", "s3:GetObjectLegalHold",
+                                      "s3:PutObjectRetention", "s3:GetObjectRetention"],
+                           "Resource": objects})
+    else:
+        raise ValueError(f"unknown role kind {role!r}")
+    if kms_actions and key_arn is not None:
+        statements.append({"Effect": "Allow", "Action": list(kms_actions), "Resource": key_arn})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def auditor_permissions() -> dict[str, Any]:
+    """The auditor role's identity policy: configuration reads on every resource, no object content."""
+    return {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": list(AUDITOR_ACTIONS), "Resource": "*"}]}
+
+
+def principal_arn(caller_arn: str) -> str:
+    """The ARN ``aws:PrincipalArn`` carries for a caller: an assumed-role session becomes its role.
+
+    ``arn:aws:sts::123456789012:assumed-role/Deployer/ci`` -> ``arn:aws:iam::123456789012:role/Deployer``
+    STS drops a role's path from session ARNs: a deployer role with a path is named in config
+    (``recgov:deployerArn``) instead.
+    """
+    parts = caller_arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role_name = parts[5].split("/")[1]
+        return f"arn:{parts[1]}:iam::{parts[4]}:role/{role_name}"
+    return caller_arn
+
+
+def trust_policy(trusted_arn: str) -> dict[str, Any]:
+    """Who may assume a role: the account (or principal) named in config."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": trusted_arn}, "Action": "sts:AssumeRole"}],
+    }

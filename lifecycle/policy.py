@@ -1,0 +1,165 @@
+"""The retention policy: a typed, validated document, one entry per purpose.
+
+Every refusal is one sentence that names the purpose, the value, the limit and the rule, because the
+person reading it is a platform engineer in front of a failed ``pulumi up`` or a CI log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+
+from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, RULES, LockMode, Purpose, RetentionLimit
+
+LIFECYCLE_ROUNDING_DAYS = 1
+"""S3 runs lifecycle actions at the midnight UTC after an object becomes eligible: up to a day late."""
+
+MIN_RETENTION_DAYS = 4
+"""The shortest retention a versioned bucket can honour: expire after 1 day, remove the noncurrent
+version 1 day later, each rounded up to the next midnight (1 + 1 + 1 + 1)."""
+
+
+class PolicyError(ValueError):
+    """A policy or stack setting was refused; ``problems`` holds one sentence per refusal."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class PurposePolicy:
+    """How long and how one purpose's objects are kept.
+
+    ``retention_days`` is the age by which an object's bytes are gone, rounding included: the
+    rendered lifecycle and lock are chosen so that their effective worst-case age fits under it.
+    """
+
+    purpose: Purpose
+    retention_days: int
+    legal_basis: str
+    readers: str
+    writers: str
+    lock_mode: LockMode | None = None
+    lock_days: int | None = None
+    sampling_rate: float | None = None
+    erasure: str | None = None
+
+    @property
+    def limit(self) -> RetentionLimit:
+        """The legal limits for this purpose."""
+        return LIMITS[self.purpose]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The effective retention policy: every purpose, validated."""
+
+    purposes: tuple[PurposePolicy, ...]
+
+    def __iter__(self) -> Iterator[PurposePolicy]:
+        return iter(self.purposes)
+
+    def __getitem__(self, purpose: Purpose | str) -> PurposePolicy:
+        wanted = Purpose(purpose)
+        for p in self.purposes:
+            if p.purpose is wanted:
+                return p
+        raise KeyError(str(wanted))
+
+    def as_dict(self) -> dict[str, dict[str, object]]:
+        """Plain data for JSON output and digests."""
+        return {
+            str(p.purpose): {k: (str(v) if isinstance(v, (Purpose, LockMode)) else v)
+                             for k, v in asdict(p).items() if k != "purpose"}
+            for p in self.purposes
+        }
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the effective policy, so a report names exactly what it judged against."""
+        canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def validate_purpose(p: PurposePolicy) -> list[str]:
+    """Every refusal for one purpose, each a sentence naming purpose, value, limit and rule."""
+    problems: list[str] = []
+    limit = p.limit
+    rule = RULES[limit.rule]
+    name = str(p.purpose)
+    if p.retention_days > limit.max_days:
+        problems.append(
+            f"{name}: retentionDays {p.retention_days} exceeds the legal maximum of "
+            f"{limit.max_days} days ({limit.max_text}) under {rule.citation}."
+        )
+    if p.retention_days < max(limit.min_days, MIN_RETENTION_DAYS):
+        if limit.min_days > MIN_RETENTION_DAYS:
+            assert limit.min_rule is not None
+            problems.append(
+                f"{name}: retentionDays {p.retention_days} is below the minimum of "
+                f"{limit.min_days} days under {RULES[limit.min_rule].citation}."
+            )
+        else:
+            problems.append(
+                f"{name}: retentionDays {p.retention_days} is below {MIN_RETENTION_DAYS} days, "
+                "the shortest retention a versioned bucket's lifecycle can honour "
+                f"(expiry and noncurrent removal, each rounded to midnight UTC; {rule.id})."
+            )
+    if p.lock_days is not None:
+        worst = p.lock_days + LIFECYCLE_ROUNDING_DAYS
+        if p.lock_days < 1:
+            problems.append(
+                f"{name}: objectLockDays {p.lock_days} must be at least 1 day (S3 Object Lock)."
+            )
+        elif worst > p.retention_days:
+            problems.append(
+                f"{name}: objectLockDays {p.lock_days} keeps locked versions up to {worst} days "
+                f"(retain-until plus the lifecycle's next midnight run), longer than the retention "
+                f"of {p.retention_days} days; use at most {p.retention_days - LIFECYCLE_ROUNDING_DAYS} "
+                f"({rule.id})."
+            )
+    if p.purpose in (Purpose.QUALITY, Purpose.EVALUATIONS) and p.lock_mode is LockMode.COMPLIANCE:
+        problems.append(
+            f"{name}: objectLockMode COMPLIANCE would make erasure on objection impossible before "
+            f"expiry; only GOVERNANCE lets the erasure role act under {RULES['R8'].citation}."
+        )
+    if p.purpose is Purpose.ACCESS_LOGS and p.lock_mode is not None:
+        problems.append(
+            f"{name}: objectLockMode {p.lock_mode} is not allowed: S3 cannot deliver server access "
+            f"logs to a bucket with Object Lock default retention ({RULES['R7'].id})."
+        )
+    if p.purpose is Purpose.QUALITY:
+        rate = p.sampling_rate
+        if rate is None or not (0 < rate <= MAX_SAMPLING_RATE):
+            problems.append(
+                f"{name}: samplingRate {rate} is outside (0, {MAX_SAMPLING_RATE:.2f}]: quality "
+                f"recording must be a sample of calls under {RULES['R2'].citation} and "
+                f"{RULES['R1'].id}."
+            )
+    elif p.sampling_rate is not None:
+        problems.append(
+            f"{name}: samplingRate applies only to quality recording; proof recordings follow the "
+            f"transactions ({RULES['R3'].id})."
+        )
+    return problems
+
+
+def validate(policy: Policy) -> Policy:
+    """Return ``policy`` if every purpose is valid and all four are present, else raise PolicyError."""
+    problems: list[str] = []
+    present = {p.purpose for p in policy}
+    for missing in sorted(set(Purpose) - present, key=str):
+        problems.append(f"{missing}: the purpose is missing from the policy.")
+    for p in policy:
+        problems.extend(validate_purpose(p))
+    if problems:
+        raise PolicyError(problems)
+    return policy
+
+
+def purposes_by_name(policy: Policy) -> Mapping[str, PurposePolicy]:
+    """The policy's purposes keyed by their names (``quality``, ``proof`` ...)."""
+    return {str(p.purpose): p for p in policy}
