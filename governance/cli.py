@@ -41,7 +41,8 @@ def effective_policy(policy_path: Path | None, stack_config: Path | None = None)
     try:
         overrides = None
         if stack_config is not None:
-            settings = parse_stack_settings(read_stack_config(stack_config), stack=stack_config.stem)
+            stack = stack_config.stem.removeprefix("Pulumi.")
+            settings = parse_stack_settings(read_stack_config(stack_config), stack=stack)
             overrides = settings.purposes
             if policy_path is None and settings.policy_file:
                 policy_path = stack_config.parent / settings.policy_file

@@ -134,12 +134,14 @@ def parse_policy(text: str, *, source: str = "policy") -> dict[Purpose, dict[str
 
 
 def apply_overrides(
-    raw: dict[Purpose, dict[str, Any]], overrides: Mapping[str, Any] | None
+    raw: dict[Purpose, dict[str, Any]], overrides: Mapping[str, Any] | None, problems: list[str]
 ) -> dict[Purpose, dict[str, Any]]:
-    """Apply a stack's ``recgov:purposes`` values; a stack may shorten, never lengthen, the file."""
+    """Apply a stack's ``recgov:purposes`` values; a stack may shorten, never lengthen, the file.
+
+    Problems are appended to ``problems`` so that the caller reports them with the validation's.
+    """
     if not overrides:
         return raw
-    problems: list[str] = []
     merged = {p: dict(v) for p, v in raw.items()}
     for name, entry in _mapping("recgov:purposes", overrides, problems).items():
         purpose = _purpose_name(name, problems)
@@ -159,14 +161,15 @@ def apply_overrides(
                     "a stack may only tighten the policy (change the policy file to relax it)."
                 )
         base.update({k: v for k, v in parsed.items() if v is not None})
-    if problems:
-        raise PolicyError(problems)
     return merged
 
 
-def build_policy(raw: Mapping[Purpose, Mapping[str, Any]]) -> Policy:
-    """Turn parsed values into a validated Policy (defaults: lock days = retention - 1)."""
-    problems: list[str] = []
+def build_policy(raw: Mapping[Purpose, Mapping[str, Any]], problems: list[str] | None = None) -> Policy:
+    """Turn parsed values into a validated Policy (defaults: lock days = retention - 1).
+
+    ``problems`` found earlier (in a stack's overrides) are reported together with these.
+    """
+    problems = list(problems or [])
     purposes: list[PurposePolicy] = []
     for purpose in Purpose:
         entry = raw.get(purpose)
@@ -195,9 +198,10 @@ def build_policy(raw: Mapping[Purpose, Mapping[str, Any]]) -> Policy:
         )
         if lock_days is not None and mode is None:
             problems.append(f"{purpose}: objectLockDays is set but objectLockMode is not.")
-    if problems:
-        raise PolicyError(problems)
-    return validate(Policy(tuple(purposes)))
+    try:
+        return validate(Policy(tuple(purposes)), known_problems=problems)
+    except PolicyError as err:
+        raise PolicyError(err.problems) from None
 
 
 def read_stack_config(path: Path) -> Mapping[str, Any]:
@@ -233,7 +237,9 @@ def load_policy(
     """The effective policy: the file (or the packaged default) with a stack's overrides applied."""
     if policy_text is None:
         policy_text, source = default_policy_text(), "default policy"
-    return build_policy(apply_overrides(parse_policy(policy_text, source=source), overrides))
+    problems: list[str] = []
+    merged = apply_overrides(parse_policy(policy_text, source=source), overrides, problems)
+    return build_policy(merged, problems)
 
 
 def load_policy_file(path: Path | None, overrides: Mapping[str, Any] | None = None) -> Policy:

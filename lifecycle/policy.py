@@ -147,9 +147,12 @@ def validate_purpose(p: PurposePolicy) -> list[str]:
     return problems
 
 
-def validate(policy: Policy) -> Policy:
-    """Return ``policy`` if every purpose is valid and all four are present, else raise PolicyError."""
-    problems: list[str] = []
+def validate(policy: Policy, known_problems: list[str] | None = None) -> Policy:
+    """Return ``policy`` if every purpose is valid and all four are present, else raise PolicyError.
+
+    ``known_problems`` (found while loading) are raised together with the validation's own.
+    """
+    problems: list[str] = list(known_problems or [])
     present = {p.purpose for p in policy}
     for missing in sorted(set(Purpose) - present, key=str):
         problems.append(f"{missing}: the purpose is missing from the policy.")

@@ -52,9 +52,12 @@ class ProgramRun:
         """The registered resources of one type, in registration order."""
         return [r for r in self.registrations if r.type == type_token]
 
-    def named(self, name: str) -> Registration:
-        """The resource with this logical name (names are unique in this program)."""
-        found = [r for r in self.registrations if r.name == name]
+    def named(self, name: str, type_token: str | None = None) -> Registration:
+        """The custom resource with this logical name (or the one of ``type_token``)."""
+        found = [
+            r for r in self.registrations
+            if r.name == name and (r.type == type_token if type_token else r.custom)
+        ]
         if len(found) != 1:
             raise KeyError(f"{len(found)} resources named {name!r}")
         return found[0]
@@ -106,12 +109,14 @@ def run_program(
     *,
     stack: str = "dev",
     program: Path = PROGRAM,
+    into: ProgramRun | None = None,
 ) -> ProgramRun:
     """Run ``program`` with ``config`` (``recgov:`` keys may omit the namespace) under ``mocks``.
 
-    Exceptions raised by the program (``pulumi.RunError`` for a refused policy) propagate.
+    Exceptions raised by the program (``pulumi.RunError`` for a refused policy) propagate; pass
+    ``into`` to see what was registered before one was raised.
     """
-    run = ProgramRun()
+    run = into if into is not None else ProgramRun()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

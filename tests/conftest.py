@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import pulumi
 import pytest
 
 from lifecycle.loader import load_policy
 from lifecycle.policy import Policy
+from lifecycle.program import ProgramRun, run_program
 from sandbox.emulator import FAKE_CREDENTIALS, Emulator, emulator_environment
 
 # No test may reach a real account: credentials are fake and every client is pointed at loopback.
@@ -37,3 +40,43 @@ def clean_emulator(emulator: Emulator) -> Iterator[Emulator]:
 def default_policy() -> Policy:
     """The packaged default policy."""
     return load_policy()
+
+
+class OfflineMocks:
+    """Pulumi mocks that invent plausible outputs, like the provider would, without any cloud."""
+
+    ACCOUNT = "123456789012"
+    CALLER = f"arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/ci-session"
+
+    def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        name = args.name
+        if args.typ == "aws:s3/bucket:Bucket":
+            bucket = f"{name}-0a1b2c3"
+            outputs.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+            return bucket, outputs
+        if args.typ == "aws:kms/key:Key":
+            key_id = f"key-{name}"
+            outputs.update(key_id=key_id, keyId=key_id, arn=f"arn:aws:kms:eu-west-3:{self.ACCOUNT}:key/{key_id}")
+            return key_id, outputs
+        if args.typ == "aws:iam/role:Role":
+            outputs.update(arn=f"arn:aws:iam::{self.ACCOUNT}:role/{name}", name=name)
+            return name, outputs
+        return f"{name}-id", outputs
+
+    def call(self, args: Any) -> dict[str, Any]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": self.ACCOUNT, "arn": self.CALLER, "userId": "AROAEXAMPLE:ci", "id": self.ACCOUNT}
+        raise NotImplementedError(f"no mock for {args.token}")
+
+
+def offline_run(config: dict[str, Any] | None = None, into: ProgramRun | None = None, stack: str = "dev") -> ProgramRun:
+    """Run the real ``__main__.py`` under Pulumi's mock runtime with the given stack config."""
+    mocks = type("Mocks", (OfflineMocks, pulumi.runtime.Mocks), {})()
+    return run_program(mocks, config or {}, stack=stack, into=into)
+
+
+@pytest.fixture(scope="session")
+def run_stack() -> Callable[..., ProgramRun]:
+    """The offline program runner (see :func:`offline_run`)."""
+    return offline_run

@@ -1,0 +1,36 @@
+"""A stack's recgov: settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifecycle.access import principal_arn
+from lifecycle.policy import PolicyError
+from lifecycle.stack_config import parse_stack_settings
+
+
+def test_defaults_from_the_stack_name() -> None:
+    settings = parse_stack_settings({}, stack="Prod")
+    assert settings.name_prefix == "recgov-prod"
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ({"namePrefix": "x" * 50}, "namePrefix"),
+        ({"principals": {"marketing": {"reader": ["arn:aws:iam::123456789012:role/x"]}}}, "unknown target"),
+        ({"principals": {"proof": {"erasure": ["arn:aws:iam::123456789012:role/x"]}}}, "unknown role kind"),
+        ({"principals": {"quality": {"reader": []}}}, "non-empty list"),
+        ({"deployerArn": "me"}, "recgov:deployerArn"),
+        ({"purposes": ["quality"]}, "recgov:purposes"),
+    ],
+)
+def test_bad_settings(raw: dict[str, object], fragment: str) -> None:
+    with pytest.raises(PolicyError, match=fragment):
+        parse_stack_settings(raw, stack="dev")
+
+
+def test_assumed_role_sessions_become_their_role() -> None:
+    session = "arn:aws:sts::123456789012:assumed-role/Deployer/ci"
+    assert principal_arn(session) == "arn:aws:iam::123456789012:role/Deployer"
+    assert principal_arn("arn:aws:iam::123456789012:user/alice") == "arn:aws:iam::123456789012:user/alice"
