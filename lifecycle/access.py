@@ -14,7 +14,7 @@ from typing import Any
 
 from lifecycle.legal import LIMITS, Purpose
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS
-from lifecycle.render import LOGGING_SERVICE
+from lifecycle.render import INVENTORY_PREFIX, LOGGING_SERVICE
 
 CONFIG_ACTIONS = (
     "s3:PutLifecycleConfiguration",
@@ -166,6 +166,23 @@ def log_delivery_statement(log_bucket_arn: str, account_id: str, source_bucket_a
         "Principal": {"Service": LOGGING_SERVICE},
         "Action": "s3:PutObject",
         "Resource": f"{log_bucket_arn}/*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": list(source_bucket_arns)},
+        },
+    }
+
+
+def inventory_delivery_statement(
+    log_bucket_arn: str, account_id: str, source_bucket_arns: Sequence[str]
+) -> dict[str, Any]:
+    """Lets S3 Inventory write the governed buckets' inventories into the log bucket."""
+    return {
+        "Sid": "AllowInventoryDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{log_bucket_arn}/{INVENTORY_PREFIX}/*",
         "Condition": {
             "StringEquals": {"aws:SourceAccount": account_id},
             "ArnLike": {"aws:SourceArn": list(source_bucket_arns)},

@@ -20,12 +20,13 @@ from lifecycle.access import (
     auditor_permissions,
     bucket_policy_document,
     deny_requirements,
+    inventory_delivery_statement,
     log_delivery_statement,
     role_permissions,
     trust_policy,
 )
 from lifecycle.legal import Purpose
-from lifecycle.render import BucketSpec, encryption_configuration
+from lifecycle.render import INVENTORY_ID, BucketSpec, encryption_configuration, inventory_configuration
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -69,6 +70,7 @@ class GovernedBucketArgs:
     trusted_arn: pulumi.Input[str]
     account_id: pulumi.Input[str]
     log_bucket: pulumi.Input[str] | None = None
+    inventory_bucket_arn: pulumi.Input[str] | None = None
     principals: Mapping[str, Sequence[str]] = field(default_factory=dict)
     extra_readers: pulumi.Input[Sequence[str]] = ()
     log_source_pattern: str | None = None
@@ -166,6 +168,29 @@ class GovernedBucket(pulumi.ComponentResource):
                 target_prefix=spec.log_prefix,
                 opts=child,
             )
+        if args.inventory_bucket_arn is not None:
+            inventory = pulumi.Output.all(args.inventory_bucket_arn, args.account_id).apply(
+                lambda v: inventory_configuration(v[0], v[1])
+            )
+            destination = inventory["Destination"].apply(lambda d: d["S3BucketDestination"])
+            aws.s3.Inventory(
+                f"{name}-inventory",
+                bucket=bucket_id,
+                name=INVENTORY_ID,
+                enabled=True,
+                included_object_versions=inventory["IncludedObjectVersions"],
+                schedule={"frequency": inventory["Schedule"]["Frequency"]},
+                destination={
+                    "bucket": {
+                        "bucket_arn": destination["Bucket"],
+                        "account_id": destination["AccountId"],
+                        "format": destination["Format"],
+                        "prefix": destination["Prefix"],
+                    }
+                },
+                optional_fields=inventory["OptionalFields"],
+                opts=child,
+            )
 
         self.role_arns = {}
         given = {k: tuple(v) for k, v in args.principals.items()}
@@ -245,6 +270,7 @@ class GovernedBucket(pulumi.ComponentResource):
         extra = []
         if spec.purpose is Purpose.ACCESS_LOGS and args.log_source_pattern is not None:
             extra.append(log_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
+            extra.append(inventory_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
         return bucket_policy_document(bucket_arn, deny_requirements(spec.purpose, principals, key_arn), extra)
 
 

@@ -172,3 +172,39 @@ def encryption_configuration(key_arn: str | None) -> dict[str, Any]:
 def logging_configuration(target_bucket: str, prefix: str) -> dict[str, Any]:
     """Server access logging of a purpose's bucket into the log bucket."""
     return {"LoggingEnabled": {"TargetBucket": target_bucket, "TargetPrefix": prefix}}
+
+
+INVENTORY_ID = "recgov-daily"
+INVENTORY_PREFIX = "inventory"
+"""Inventories land at ``inventory/<source-bucket>/recgov-daily/`` in the log bucket."""
+INVENTORY_FIELDS = (
+    "Size",
+    "LastModifiedDate",
+    "StorageClass",
+    "ETag",
+    "IsMultipartUploaded",
+    "EncryptionStatus",
+    "ObjectLockRetainUntilDate",
+    "ObjectLockMode",
+    "ObjectLockLegalHoldStatus",
+)
+"""What the object audit reads: age, encryption and lock of every version (S3 Inventory has no tags)."""
+
+
+def inventory_configuration(destination_bucket_arn: str, account_id: str) -> dict[str, Any]:
+    """The daily, all-versions Parquet inventory of a governed bucket, in API shape."""
+    return {
+        "Id": INVENTORY_ID,
+        "IsEnabled": True,
+        "IncludedObjectVersions": "All",
+        "Schedule": {"Frequency": "Daily"},
+        "Destination": {
+            "S3BucketDestination": {
+                "AccountId": account_id,
+                "Bucket": destination_bucket_arn,
+                "Format": "Parquet",
+                "Prefix": INVENTORY_PREFIX,
+            }
+        },
+        "OptionalFields": list(INVENTORY_FIELDS),
+    }

@@ -255,3 +255,23 @@ def test_existing_principals_replace_created_roles(run_stack: Runner) -> None:
     reads = statement(policy_of(run, "quality"), "DenyReadsOutsidePurpose")
     assert reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [team]
     assert Purpose.QUALITY.value in run.outputs["roleArns"]
+
+
+@pytest.mark.parametrize("purpose", sorted(LOCKED))
+def test_daily_inventory_of_every_version_into_the_log_bucket(default_run: ProgramRun, purpose: str) -> None:
+    inventory = inputs(default_run, f"{PREFIX}-{purpose}-inventory")
+    assert inventory["name"] == "recgov-daily" and inventory["enabled"] is True
+    assert inventory["includedObjectVersions"] == "All"
+    assert inventory["schedule"] == {"frequency": "Daily"}
+    assert inventory["destination"]["bucket"] == {
+        "bucketArn": f"arn:aws:s3:::{PREFIX}-access-logs-0a1b2c3",
+        "accountId": ACCOUNT,
+        "format": "Parquet",
+        "prefix": "inventory",
+    }
+    for field in ("LastModifiedDate", "EncryptionStatus", "ObjectLockRetainUntilDate", "ObjectLockMode",
+                  "ObjectLockLegalHoldStatus", "StorageClass"):
+        assert field in inventory["optionalFields"], f"{purpose}: inventory lacks {field}"
+    delivery = statement(policy_of(default_run, "access-logs"), "AllowInventoryDelivery")
+    assert delivery["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert delivery["Resource"] == f"arn:aws:s3:::{PREFIX}-access-logs-0a1b2c3/inventory/*"
