@@ -10,6 +10,7 @@ import click
 from governance import __version__
 from governance.model import ExitCode
 from governance.policy_view import render_policy
+from governance.register import render_register
 from lifecycle.loader import load_policy_file, read_stack_config
 from lifecycle.policy import Policy, PolicyError
 from lifecycle.stack_config import parse_stack_settings
@@ -94,6 +95,27 @@ def policy_show(policy_path: Path | None, stack_config: Path | None, fmt: str) -
     Example: recgov policy show --format markdown
     """
     click.echo(render_policy(effective_policy(policy_path, stack_config), fmt), nl=False)
+
+
+@policy.command("register")
+@POLICY_OPTION
+@STACK_CONFIG_OPTION
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write to FILE.")
+def policy_register(policy_path: Path | None, stack_config: Path | None, fmt: str, output: Path | None) -> None:
+    """Generate the record of processing (GDPR Art. 30) for each purpose from the policy.
+
+    Purpose, legal basis, categories of data and persons, recipients, erasure time limits and
+    security measures, so the register cannot drift from what the program deploys.
+
+    Example: recgov policy register --format html --output register.html
+    """
+    text = render_register(effective_policy(policy_path, stack_config), fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
 
 
 # Further commands register themselves here, one module each.

@@ -1,0 +1,123 @@
+"""The record of processing (GDPR Art. 30(1)) for each purpose, generated from the policy.
+
+Generated, not written: a retention changed in the policy changes the register, so the register
+cannot drift from the infrastructure the same policy deploys.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from lifecycle.legal import RULES, Purpose
+from lifecycle.policy import Policy
+from lifecycle.render import render_bucket
+
+PURPOSE_TEXT = {
+    Purpose.QUALITY: "Training of agents and quality of service, on a random sample of calls",
+    Purpose.PROOF: "Proof of a transaction concluded by telephone (e.g. an oral sales agreement)",
+    Purpose.EVALUATIONS: "Evaluation grids and analysis reports drawn from quality recordings",
+    Purpose.ACCESS_LOGS: "Traceability of access to recordings (security of processing)",
+}
+DATA = {
+    Purpose.QUALITY: "Voice of the caller and of the agent; call identifier, agent identifier, date and time",
+    Purpose.PROOF: "Voice of the caller and of the agent; call, agent and transaction identifiers, date and time",
+    Purpose.EVALUATIONS: "Agent identifier, evaluation criteria and comments, call identifier",
+    Purpose.ACCESS_LOGS: "Requester identity (IAM principal), object key, time, operation, source address",
+}
+PERSONS = {
+    Purpose.QUALITY: "Callers (customers, prospects); agents (employees)",
+    Purpose.PROOF: "Callers (customers); agents (employees)",
+    Purpose.EVALUATIONS: "Agents (employees)",
+    Purpose.ACCESS_LOGS: "Staff who access recordings",
+}
+SECURITY = (
+    "encryption at rest with a customer-managed KMS key per purpose (key rotation on)",
+    "TLS-only access (bucket policy)",
+    "Object Lock against alteration and early deletion",
+    "least-privilege roles per purpose; reads denied to anyone but the purpose's readers",
+    "server access logging to a separate bucket; public access blocked",
+)
+
+
+def register_entries(policy: Policy) -> list[dict[str, Any]]:
+    """One Art. 30(1) entry per purpose."""
+    entries = []
+    for p in policy:
+        spec = render_bucket(p)
+        security = list(SECURITY)
+        if p.purpose is Purpose.ACCESS_LOGS:
+            security = ["encryption at rest (SSE-S3, required by S3 log delivery)", *SECURITY[1:2], *SECURITY[3:]]
+        entries.append(
+            {
+                "purpose": str(p.purpose),
+                "description": PURPOSE_TEXT[p.purpose],
+                "legal_basis": p.legal_basis,
+                "categories_of_data": DATA[p.purpose],
+                "categories_of_persons": PERSONS[p.purpose],
+                "recipients": p.readers,
+                "writers": p.writers,
+                "erasure": p.erasure or "none before expiry",
+                "retention_days": p.retention_days,
+                "erasure_time_limit": (
+                    f"every copy gone within {spec.worst_case.days} days of recording "
+                    f"(legal maximum {spec.legal_max_days} days, {RULES[spec.rules[0]].id})"
+                ),
+                "sampling": (f"at most {p.sampling_rate:.0%} of calls, at random" if p.sampling_rate else None),
+                "security_measures": security,
+                "citations": [RULES[r].citation for r in (*spec.rules, "R9")],
+            }
+        )
+    return entries
+
+
+def render_register(policy: Policy, fmt: str) -> str:
+    """The register as ``markdown``, ``html`` or ``json``."""
+    entries = register_entries(policy)
+    if fmt == "json":
+        return json.dumps({"policy_digest": policy.digest, "entries": entries}, indent=2, ensure_ascii=False) + "\n"
+    labels = [
+        ("description", "Purpose of the processing"),
+        ("legal_basis", "Legal basis"),
+        ("categories_of_data", "Categories of personal data"),
+        ("categories_of_persons", "Categories of data subjects"),
+        ("recipients", "Recipients (who may read)"),
+        ("writers", "Who records"),
+        ("erasure", "Who may erase early"),
+        ("erasure_time_limit", "Time limit for erasure"),
+        ("sampling", "Sampling"),
+    ]
+    if fmt == "html":
+        parts = [
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+            "<title>Record of processing activities (GDPR Art. 30)</title>",
+            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+            "th{text-align:left;vertical-align:top;width:16em}td,th{padding:.3em;border-bottom:1px solid #ddd}"
+            "table{border-collapse:collapse;width:100%;margin-bottom:2em}</style></head><body>",
+            "<h1>Record of processing activities (GDPR Art. 30)</h1>",
+            f"<p>Generated from the retention policy <code>{html.escape(policy.digest)}</code>.</p>",
+        ]
+        for e in entries:
+            parts.append(f"<h2>{html.escape(e['purpose'])}</h2><table>")
+            for key, label in labels:
+                if e[key]:
+                    parts.append(f"<tr><th>{label}</th><td>{html.escape(str(e[key]))}</td></tr>")
+            measures = "".join(f"<li>{html.escape(m)}</li>" for m in e["security_measures"])
+            parts.append(f"<tr><th>Security measures</th><td><ul>{measures}</ul></td></tr>")
+            cites = "".join(f"<li>{html.escape(c)}</li>" for c in e["citations"])
+            parts.append(f"<tr><th>Rules</th><td><ul>{cites}</ul></td></tr></table>")
+        parts.append("</body></html>")
+        return "\n".join(parts) + "\n"
+    lines = ["# Record of processing activities (GDPR Art. 30)", "",
+             f"Generated from the retention policy `{policy.digest}`.", ""]
+    for e in entries:
+        lines += [f"## {e['purpose']}", "", "| | |", "|---|---|"]
+        for key, label in labels:
+            if e[key]:
+                cell = str(e[key]).replace("|", "\\|")
+                lines.append(f"| {label} | {cell} |")
+        lines.append(f"| Security measures | {'; '.join(e['security_measures'])} |")
+        lines.append(f"| Rules | {'; '.join(e['citations'])} |")
+        lines.append("")
+    return "\n".join(lines)
