@@ -1,0 +1,1 @@
+"""Benchmarks (run as modules, never as timed tests) and the fleet they verify."""

@@ -1,0 +1,134 @@
+"""What to verify: buckets and their purposes, from stack outputs, ``NAME=PURPOSE`` or discovery.
+
+Every refusal is a :class:`TargetError` with one sentence; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lifecycle.access import Principals
+from lifecycle.legal import Purpose
+
+
+class TargetError(ValueError):
+    """A target option or file is unusable; the message is one sentence."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One bucket to verify, and the purpose it must serve."""
+
+    bucket: str
+    purpose: Purpose
+
+
+def parse_purpose(text: str, where: str) -> Purpose:
+    """A purpose by name, or a TargetError listing the known ones."""
+    try:
+        return Purpose(text.strip())
+    except ValueError:
+        known = ", ".join(str(p) for p in Purpose)
+        raise TargetError(f"{where}: unknown purpose {text.strip()!r}; use one of {known}.") from None
+
+
+def parse_bucket_option(value: str) -> Target:
+    """``NAME=PURPOSE`` as given to ``--bucket``."""
+    name, sep, purpose = value.partition("=")
+    if not sep or not name.strip() or not purpose.strip():
+        raise TargetError(f"--bucket {value!r}: expected NAME=PURPOSE, for example my-bucket=quality.")
+    return Target(name.strip(), parse_purpose(purpose, f"--bucket {value!r}"))
+
+
+def _arns(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return ()
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    """What ``pulumi stack output --json`` prints for the program (``__main__.py``)."""
+
+    buckets: Mapping[Purpose, str]
+    key_arns: Mapping[Purpose, str] = field(default_factory=dict)
+    role_arns: Mapping[Purpose, Mapping[str, str]] = field(default_factory=dict)
+    auditor_arns: tuple[str, ...] = ()
+    deployer_arn: str | None = None
+    policy_digest: str | None = None
+
+    @classmethod
+    def from_dict(cls, doc: Any, source: str = "stack outputs") -> StackOutputs:
+        """Parse the JSON object; unknown purposes and a missing ``buckets`` are refused."""
+        if not isinstance(doc, Mapping) or not isinstance(doc.get("buckets"), Mapping) or not doc["buckets"]:
+            raise TargetError(f"{source}: expected a JSON object with a non-empty 'buckets' map of purpose to name "
+                              "(the output of pulumi stack output --json).")
+        buckets = {parse_purpose(str(p), f"{source} buckets"): str(n) for p, n in doc["buckets"].items()}
+        keys = doc.get("keyArns") or {}
+        roles = doc.get("roleArns") or {}
+        if not isinstance(keys, Mapping) or not isinstance(roles, Mapping):
+            raise TargetError(f"{source}: 'keyArns' and 'roleArns' must be JSON objects keyed by purpose.")
+        return cls(
+            buckets=buckets,
+            key_arns={parse_purpose(str(p), f"{source} keyArns"): str(a) for p, a in keys.items()},
+            role_arns={parse_purpose(str(p), f"{source} roleArns"): {str(k): str(v) for k, v in (r or {}).items()}
+                       for p, r in roles.items()},
+            auditor_arns=_arns(doc.get("auditorRoleArn")),
+            deployer_arn=str(doc["deployerArn"]) if doc.get("deployerArn") else None,
+            policy_digest=str(doc["policyDigest"]) if doc.get("policyDigest") else None,
+        )
+
+    @classmethod
+    def read(cls, path: Path) -> StackOutputs:
+        """Read and parse a stack outputs file."""
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as err:
+            raise TargetError(f"{path}: cannot read the stack outputs ({err.strerror or err}).") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise TargetError(f"{path}: the stack outputs are not valid JSON ({err}).") from None
+        return cls.from_dict(doc, str(path))
+
+    def targets(self) -> list[Target]:
+        """One target per exported bucket."""
+        return [Target(name, purpose) for purpose, name in self.buckets.items()]
+
+    def principals(
+        self, purpose: Purpose, configured: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None
+    ) -> Principals | None:
+        """The principals each deny exempts, as the program computed them; None when any is unknown.
+
+        ``configured`` is the stack config's ``recgov:principals`` (existing ARNs the program used
+        instead of creating roles, so they are not among the outputs).
+        """
+        if self.deployer_arn is None:
+            return None
+        given = (configured or {}).get(str(purpose), {})
+        roles = self.role_arns.get(purpose, {})
+
+        def kind(name: str) -> tuple[str, ...] | None:
+            if name in given:
+                return tuple(given[name])
+            return (roles[name],) if name in roles else None
+
+        if purpose is Purpose.ACCESS_LOGS:
+            auditors = tuple((configured or {}).get("auditor", {}).get("reader", ())) or self.auditor_arns
+            return Principals(deployer=(self.deployer_arn,), readers=auditors) if auditors else None
+        needed = ("writer", "reader") if purpose is Purpose.PROOF else ("writer", "reader", "erasure")
+        found = {k: kind(k) for k in needed}
+        if any(v is None for v in found.values()):
+            return None
+        readers = found["reader"] or ()
+        return Principals(
+            deployer=(self.deployer_arn,),
+            readers=readers,
+            writers=found["writer"] or (),
+            erasure=found.get("erasure") or (),
+            legal_hold=readers if purpose is Purpose.PROOF else (),
+        )
