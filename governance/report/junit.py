@@ -1,0 +1,76 @@
+"""The JUnit XML report: one test case per (check, resource), for CI test dashboards.
+
+``classname`` is the check id and ``name`` the resource with its purpose, so a dashboard groups by
+check. A fail is a ``<failure>``, an unverifiable result an ``<error>``; each carries the finding as
+its message and the evidence as its body. ElementTree escapes markup; characters XML cannot carry at
+all (most control characters) are shown as escapes first.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from governance.model import Report, Result, Status
+from governance.report.common import compact_json, summary_sentence, verdict, visible
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _text(value: Any) -> str:
+    return visible(value if isinstance(value, str) else compact_json(value))
+
+
+def _evidence(result: Result) -> str:
+    lines = [
+        f"Finding: {result.message}",
+        f"Severity: {result.severity}",
+        f"Observed: {compact_json(result.observed)}",
+        f"Expected: {compact_json(result.expected)}",
+    ]
+    lines += [f"Rule: {c}" for c in result.citations]
+    return _text("\n".join(lines))
+
+
+def _testcase(result: Result) -> ET.Element:
+    case = ET.Element(
+        "testcase",
+        {"classname": _text(result.check), "name": _text(f"{result.resource} ({result.purpose})"), "time": "0"},
+    )
+    if result.status is Status.FAIL:
+        ET.SubElement(case, "failure", {"message": _text(result.message), "type": str(result.severity)}).text = (
+            _evidence(result)
+        )
+    elif result.status is Status.ERROR:
+        ET.SubElement(case, "error", {"message": _text(result.message), "type": "unverifiable"}).text = (
+            _evidence(result)
+        )
+    return case
+
+
+def render_junit(report: Report) -> str:
+    """The report as a JUnit XML document (``testsuites`` with one ``testsuite``)."""
+    summary = report.summary
+    counts = {
+        "tests": str(len(report.results)),
+        "failures": str(summary.failed),
+        "errors": str(summary.errors),
+        "skipped": "0",
+        "time": "0",
+    }
+    name = _text(f"recgov {report.kind}")
+    root = ET.Element("testsuites", {"name": name, **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": name, **counts, "timestamp": _text(report.generated_at)})
+    props = ET.SubElement(suite, "properties")
+    meta: dict[str, Any] = {
+        "verdict": verdict(summary),
+        "policy_digest": report.policy_digest,
+        "tool_version": report.tool_version,
+    }
+    meta.update({f"target.{k}": v for k, v in sorted(report.target.items())})
+    for key, value in meta.items():
+        ET.SubElement(props, "property", {"name": _text(key), "value": _text(value)})
+    suite.extend(_testcase(r) for r in report.results)
+    ET.SubElement(suite, "system-out").text = f"{summary_sentence(summary)}. Verdict: {verdict(summary)}."
+    ET.indent(root)
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"

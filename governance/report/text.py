@@ -1,0 +1,101 @@
+"""The text report: a table for a terminal or a CI log, summary and verdict on the last line.
+
+Long cells are wrapped within their column, never cut. Control characters and line breaks in values
+are shown as escapes, so a hostile object key cannot forge a log line (CI systems act on lines such
+as ``::error::``) or move the terminal cursor.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from governance.model import Report, Status
+from governance.report.common import cited, compact_json, one_line, summary_sentence, triage_order, verdict
+
+RESULT_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("STATUS", 6),
+    ("SEVERITY", 8),
+    ("CHECK", 28),
+    ("RESOURCE", 32),
+    ("PURPOSE", 12),
+    ("MESSAGE", 60),
+)
+"""Header and maximum width of each column; narrower content makes a narrower column."""
+
+TABLE_CELL_WIDTH = 40
+PROSE_WIDTH = 100
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_widths: Sequence[int]) -> list[str]:
+    """Lines of a left-aligned table whose cells wrap at their column's maximum width."""
+    widths = [
+        min(limit, max([len(h), *(len(row[i]) for row in rows)]))
+        for i, (h, limit) in enumerate(zip(headers, max_widths, strict=True))
+    ]
+
+    def physical_lines(cells: Sequence[str]) -> list[str]:
+        wrapped = [
+            textwrap.wrap(c, w, break_long_words=True, break_on_hyphens=False) or [""]
+            for c, w in zip(cells, widths, strict=True)
+        ]
+        height = max(len(w) for w in wrapped)
+        return [
+            "  ".join(
+                (col[i] if i < len(col) else "").ljust(w) for col, w in zip(wrapped, widths, strict=True)
+            ).rstrip()
+            for i in range(height)
+        ]
+
+    lines = physical_lines(headers)
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.extend(physical_lines(row))
+    return lines
+
+
+def _wrap(line: str, indent: str) -> list[str]:
+    """A prose line wrapped at ``PROSE_WIDTH``, long words broken rather than cut."""
+    return textwrap.wrap(line, PROSE_WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]
+
+
+def _cell(value: Any) -> str:
+    return one_line(value if isinstance(value, str) else compact_json(value))
+
+
+def render_text(report: Report) -> str:
+    """The report as plain text."""
+    summary = report.summary
+    lines = [
+        f"recgov {one_line(report.kind)} report",
+        f"generated {one_line(report.generated_at)} by recgov {one_line(report.tool_version)}; "
+        f"policy {one_line(report.policy_digest)}",
+    ]
+    if report.target:
+        target = ", ".join(f"{_cell(k)}={_cell(v)}" for k, v in sorted(report.target.items()))
+        lines += _wrap("target: " + target, "  ")
+    lines.append("")
+    if report.results:
+        headers = [h for h, _ in RESULT_COLUMNS]
+        rows = [
+            [str(r.status).upper(), str(r.severity)]
+            + [_cell(v) for v in (r.check, r.resource, r.purpose, r.message)]
+            for r in triage_order(report.results)
+        ]
+        lines += format_table(headers, rows, [w for _, w in RESULT_COLUMNS])
+        citations = cited(r for r in report.results if r.status is not Status.PASS)
+        if citations:
+            lines += ["", "Rules behind the findings:"]
+            for c in citations:
+                lines += _wrap(f"  {one_line(c)}", "    ")
+    else:
+        lines.append("No results: no check was run against any resource.")
+    for name, table in sorted(report.tables.items()):
+        lines += ["", f"{_cell(name)} ({len(table)} rows)"]
+        if table:
+            headers = list(dict.fromkeys(str(k) for row in table for k in row))
+            rows = [[_cell(row.get(h, "")) for h in headers] for row in table]
+            lines += format_table([_cell(h) for h in headers], rows, [TABLE_CELL_WIDTH] * len(headers))
+    lines += ["", f"Summary: {summary_sentence(summary)}. Verdict: {verdict(summary)}."]
+    return "\n".join(lines) + "\n"
