@@ -98,8 +98,8 @@ HOSTILE_NAMES = (
 
 
 def hostile_results() -> tuple[Result, ...]:
-    """One failing result per hostile string, the string in every text field and in the evidence."""
-    return tuple(
+    """One failing or unverifiable result per hostile string, the string in every text field and in the evidence."""
+    failing = tuple(
         Result(
             check=f"hostile.{n}",
             resource=name,
@@ -112,9 +112,9 @@ def hostile_results() -> tuple[Result, ...]:
             citations=(f"R4 ({name})",),
         )
         for n, name in enumerate(HOSTILE_NAMES)
-    ) + (
-        Result("hostile.pass", HOSTILE_NAMES[1], HOSTILE_NAMES[0], Status.PASS, Severity.LOW, HOSTILE_NAMES[3]),
     )
+    passing = Result("hostile.pass", HOSTILE_NAMES[1], HOSTILE_NAMES[0], Status.PASS, Severity.LOW, HOSTILE_NAMES[3])
+    return (*failing, passing)
 
 
 def make_report(result_tuple: tuple[Result, ...], **kwargs: object) -> Report:
@@ -159,7 +159,7 @@ def golden() -> Callable[[str, str], None]:
             path.write_bytes(actual.encode("utf-8"))
         assert path.exists(), f"golden file {path} is missing; run with RECGOV_UPDATE_GOLDEN=1 to create it"
         expected = path.read_bytes().decode("utf-8")  # bytes: no newline translation
-        assert actual == expected, f"{name} differs from its golden file; if intended, rerun with RECGOV_UPDATE_GOLDEN=1"
+        assert actual == expected, f"{name} differs from its golden file; if intended, set RECGOV_UPDATE_GOLDEN=1"
 
     return check
 
