@@ -19,13 +19,13 @@ from typing import Any
 import boto3
 
 from governance import __version__
-from governance.checks import Expected, metadata, run_checks
+from governance.checks import Expected, by_id, metadata, run_checks
 from governance.collect import DEFAULT_WORKERS, BucketSnapshot, Clients, collect_buckets, make_clients
-from governance.model import Report, Result
+from governance.model import Report, Result, Status
 from governance.targets import StackOutputs, Target, TargetError
-from lifecycle.legal import Purpose
+from lifecycle.legal import Purpose, cite
 from lifecycle.policy import Policy
-from lifecycle.render import render_bucket
+from lifecycle.render import TAG_PURPOSE, render_bucket
 
 
 def _log_bucket(targets: Sequence[Target], outputs: StackOutputs | None) -> str | None:
@@ -41,6 +41,22 @@ def _log_targets(snapshots: Mapping[str, BucketSnapshot]) -> set[str]:
             if s.logging.is_present and s.logging.value.get("TargetBucket")}
 
 
+def _undiscovered(bucket: str, reason: str) -> Result:
+    tag = by_id("RG-PURPOSE-TAG")
+    return Result(
+        check=tag.meta.id,
+        resource=bucket,
+        purpose="unknown",
+        status=Status.ERROR,
+        severity=tag.meta.severity,
+        message=f"Bucket {bucket} (purpose unknown): its tag set could not be read ({reason}, which needs "
+        "s3:GetBucketTagging), so discovery cannot tell whether it is governed.",
+        observed={"state": "unreadable", "reason": reason},
+        expected={TAG_PURPOSE: "a purpose"},
+        citations=cite(*tag.meta.rules),
+    )
+
+
 def verify(
     targets: Sequence[Target] | None,
     policy: Policy,
@@ -53,6 +69,7 @@ def verify(
     clients: Clients | None = None,
     max_workers: int = DEFAULT_WORKERS,
     source: str | None = None,
+    undiscovered: Mapping[str, str] | None = None,
 ) -> Report:
     """Collect every target (read-only) and run every check against the policy.
 
@@ -60,7 +77,9 @@ def verify(
     :class:`StackOutputs`) names the buckets; outputs also supply the purpose's key and the
     principals the bucket policy exempts (``principals_config`` adds the stack config's
     ``recgov:principals``). Without them the checks accept any KMS key and any exemption, and say
-    so. ``max_workers=1`` collects buckets one after another. Raises TargetError on unusable input.
+    so. ``max_workers=1`` collects buckets one after another; ``undiscovered`` (bucket -> reason)
+    lists buckets whose purpose tag discovery could not read, each reported as an ERROR. Raises
+    TargetError on unusable input.
     """
     if outputs is not None and not isinstance(outputs, StackOutputs):
         outputs = StackOutputs.from_dict(outputs)
@@ -92,6 +111,7 @@ def verify(
             governed=governed,
         )
         results.extend(run_checks(expected, snap))
+    results.extend(_undiscovered(name, reason) for name, reason in sorted((undiscovered or {}).items()))
     target_info: dict[str, Any] = {
         "source": source or ("stack-outputs" if outputs is not None else "buckets"),
         "buckets": {t.bucket: str(t.purpose) for t in targets},
