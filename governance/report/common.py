@@ -91,6 +91,18 @@ def visible(text: str) -> str:
     return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
 
 
+# json.dumps already escapes C0 controls; these it leaves raw when ensure_ascii is off.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def dump_json(value: Any) -> str:
+    """Indented JSON, readable UTF-8, except that invisible or direction-changing characters are
+    written as ``\\uXXXX`` escapes: the data decodes to exactly the same strings, but a viewer of the
+    file sees the escape instead of text whose display has been reordered."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
 def one_line(text: str) -> str:
     """``text`` on one line: line breaks become a visible ``\\n``, so a value cannot forge a new line."""
     return visible(text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")).replace("\n", "\\n")

@@ -12,7 +12,7 @@ from importlib.resources import files
 from typing import Any
 
 from governance.model import Report
-from governance.report.common import jsonable
+from governance.report.common import dump_json, jsonable
 
 SCHEMA_ID = "urn:recgov:report:1"
 """The versioned id of the JSON document shape; bumped on any incompatible change."""
@@ -53,4 +53,4 @@ def report_document(report: Report) -> dict[str, Any]:
 
 def render_json(report: Report) -> str:
     """The report as an indented JSON document, UTF-8 text kept readable (no ``\\u`` escapes)."""
-    return json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"
+    return dump_json(report_document(report))

@@ -116,3 +116,15 @@ def test_schema_rejects_documents_outside_the_contract(sample_report: Report, mu
     mutate(doc)
     with pytest.raises(jsonschema.ValidationError):
         validate(doc)
+
+
+def test_invisible_and_direction_changing_characters_are_escaped_but_decode_the_same(
+    build_report: Callable[..., Report],
+) -> None:
+    names = ("\u202eevil\u202c", "a\u2028b", "lone\udc80surrogate", "del\x7f")
+    report = build_report(tuple(Result("c", n, "quality", Status.FAIL, Severity.LOW, n) for n in names))
+    text = render_json(report)
+    assert "\\u202e" in text and "\\u2028" in text and "\\udc80" in text and "\\u007f" in text
+    assert not any(c in text for c in "\u202e\u2028\udc80\x7f")
+    text.encode("utf-8")  # a lone surrogate left raw would make the report unwritable
+    assert [r["resource"] for r in json.loads(text)["results"]] == list(names)
