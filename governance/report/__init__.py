@@ -6,6 +6,7 @@
 - ``json``: the machine contract of DESIGN section 6 (schema in ``governance/schemas``);
 - ``markdown``: a pull-request comment, failures first, every value escaped;
 - ``junit``: one test case per check and resource, for CI test dashboards;
+- ``sarif``: SARIF 2.1.0 for code scanning, with rule help and citations.
 
 A report with no results is never called compliant: every format says "no results".
 """
@@ -19,6 +20,7 @@ from governance.model import Report
 from governance.report.json_report import render_json
 from governance.report.junit import render_junit
 from governance.report.markdown import render_markdown
+from governance.report.sarif import render_sarif
 from governance.report.text import render_text
 
 Renderer = Callable[[Report], str]
@@ -29,6 +31,7 @@ FORMATS: Mapping[str, Renderer] = MappingProxyType(
         "json": render_json,
         "markdown": render_markdown,
         "junit": render_junit,
+        "sarif": render_sarif,
     }
 )
 """Format name -> renderer, in the order the command line lists them."""
