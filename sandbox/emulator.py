@@ -22,7 +22,7 @@ LOOPBACK = "127.0.0.1"
 DEFAULT_REGION = "eu-west-3"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - the emulator accepts any key
+    "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
 
@@ -60,7 +60,7 @@ class Emulator:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=1):  # noqa: S310
+                with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=1):
                     return self
             except OSError:
                 if time.monotonic() > deadline:
@@ -77,7 +77,20 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource (moto's reset API), keeping the server up."""
         req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(req, timeout=5):  # noqa: S310
+        with urllib.request.urlopen(req, timeout=5):
+            pass
+
+    def enforce_iam(self, enabled: bool = True) -> None:
+        """Turn the emulator's IAM enforcement on or off, from the next request on.
+
+        moto authorises requests only once its request counter reaches ``INITIAL_NO_AUTH_ACTION_COUNT``
+        (infinite by default). Its ``reset-auth`` API sets that threshold and zeroes the counter; in
+        server mode it is the one switch that works after start, since the server reads the value on
+        every request (an environment variable is read once, when moto is imported).
+        """
+        count = "0" if enabled else "inf"
+        req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset-auth", data=count.encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=5):
             pass
 
     def __enter__(self) -> Emulator:

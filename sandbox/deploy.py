@@ -1,0 +1,194 @@
+"""Apply the real Pulumi program to the emulator: ``recgov sandbox deploy``.
+
+The program (``__main__.py``) runs under Pulumi's mock runtime (``lifecycle.program``); the mocks
+below apply each declared resource to the emulator with boto3 as it registers, and hand the
+outputs (names, ARNs, ids) back to the program, so later resources see them as they would under
+``pulumi up``. This is an emulation for trying and testing; production deployments use ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+import pulumi
+import yaml
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from pulumi.runtime import settings as pulumi_settings
+
+from lifecycle.program import PROGRAM, PROJECT, ProgramRun, run_program
+from sandbox.appliers import APPLIERS, ApplyContext
+from sandbox.emulator import DEFAULT_REGION, FAKE_CREDENTIALS
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+RETRY_AFTER_ALL = frozenset({"InvalidTargetBucketForLogging"})
+"""Refusals that depend on a resource the program does not order before this one.
+
+S3 accepts server access logging only once the target bucket's policy lets the logging service
+write, but the program orders a bucket's logging after the log bucket, not after its policy. The
+sandbox applies such a resource again once every other resource is in place, and fails then.
+"""
+
+
+class SandboxError(Exception):
+    """The sandbox cannot do what was asked (unsupported resource, non-loopback endpoint...)."""
+
+
+class UnsupportedResourceError(SandboxError):
+    """The program declared a resource type the sandbox does not know how to apply."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One resource the sandbox applied."""
+
+    type: str
+    name: str
+    id: str
+
+
+def require_loopback(endpoint_url: str) -> None:
+    """Refuse any endpoint but the local emulator: the sandbox never touches a real account."""
+    host = urlparse(endpoint_url).hostname or ""
+    if host not in LOOPBACK_HOSTS:
+        raise SandboxError(
+            f"{endpoint_url} is not a loopback address; the sandbox applies only to a local emulator "
+            "(production deployments use `pulumi up`)."
+        )
+
+
+def emulator_clients(
+    endpoint_url: str, region: str = DEFAULT_REGION, credentials: Mapping[str, str] | None = None
+) -> Any:
+    """A cached boto3 client factory for the emulator (fake credentials unless others are given)."""
+    require_loopback(endpoint_url)
+    creds = credentials or FAKE_CREDENTIALS
+    session = boto3.session.Session(
+        aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=creds.get("AWS_SESSION_TOKEN"),
+        region_name=region,
+    )
+    make_client: Any = session.client  # service names are plain strings here, not the stubs' literals
+    cache: dict[str, Any] = {}
+    lock = threading.Lock()
+    # Path-style addressing: virtual-host names would resolve outside loopback.
+    config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2})
+
+    def client(service: str) -> Any:
+        with lock:
+            if service not in cache:
+                cache[service] = make_client(service, endpoint_url=endpoint_url, config=config)
+            return cache[service]
+
+    return client
+
+
+class SandboxMocks(pulumi.runtime.Mocks):
+    """Pulumi mocks that apply each resource to the emulator instead of inventing its outputs."""
+
+    def __init__(self, ctx: ApplyContext) -> None:
+        self.ctx = ctx
+        self.applied: list[Applied] = []
+        self.deferred: list[pulumi.runtime.MockResourceArgs] = []
+        # The mock runtime registers resources from a thread pool; the emulator sees one at a time.
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        """Apply one declared resource; component resources only group others and pass through."""
+        if not args.custom:
+            return None, dict(args.inputs)
+        applier = APPLIERS.get(args.typ)
+        if applier is None:
+            raise UnsupportedResourceError(
+                f"the sandbox does not support resource type {args.typ} ({args.name}); "
+                f"it applies only: {', '.join(sorted(APPLIERS))}"
+            )
+        with self._lock:
+            try:
+                resource_id, outputs = applier(self.ctx, args.name, dict(args.inputs))
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") not in RETRY_AFTER_ALL:
+                    raise
+                # Only bucket settings are deferred; their id is the bucket, whatever happens next.
+                self.deferred.append(args)
+                return str(args.inputs["bucket"]), {**args.inputs, "id": str(args.inputs["bucket"])}
+            self.applied.append(Applied(args.typ, args.name, resource_id))
+        return resource_id, {**outputs, "id": resource_id}
+
+    def apply_deferred(self) -> None:
+        """Apply the resources refused for want of another; a second refusal is final."""
+        pending, self.deferred = self.deferred, []
+        for args in pending:
+            resource_id, _ = APPLIERS[args.typ](self.ctx, args.name, dict(args.inputs))
+            self.applied.append(Applied(args.typ, args.name, resource_id))
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        """Answer the program's only data source, the caller's identity, from the emulator's STS."""
+        if args.token != CALLER_IDENTITY:
+            raise UnsupportedResourceError(f"the sandbox does not support the function {args.token}")
+        with self._lock:
+            who = self.ctx.clients("sts").get_caller_identity()
+        identity = {"accountId": who["Account"], "arn": who["Arn"], "userId": who["UserId"], "id": who["Account"]}
+        return identity, []  # an empty failure list: the mock monitor cannot iterate None
+
+
+@dataclass
+class Deployment:
+    """What a sandbox deploy applied and the stack outputs it produced."""
+
+    stack: str
+    outputs: dict[str, Any]
+    applied: list[Applied] = field(default_factory=list)
+    run: ProgramRun | None = None
+
+    def outputs_json(self) -> str:
+        """The outputs as ``pulumi stack output --json`` prints them."""
+        return json.dumps(self.outputs, indent=2, sort_keys=True) + "\n"
+
+
+def stack_config(stack: str, project_dir: Path) -> dict[str, Any]:
+    """Every key of ``Pulumi.<stack>.yaml`` (all namespaces), or nothing when the file is absent."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        return {}
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return dict(doc.get("config") or {})
+
+
+def deploy(
+    endpoint_url: str,
+    *,
+    stack: str = "dev",
+    config: Mapping[str, Any] | None = None,
+    project_dir: Path | None = None,
+    credentials: Mapping[str, str] | None = None,
+    program: Path = PROGRAM,
+) -> Deployment:
+    """Run the program for ``stack`` and apply it to the emulator at ``endpoint_url``.
+
+    ``config`` defaults to ``Pulumi.<stack>.yaml`` beside the program. Deploying again converges on
+    the same resources (same physical names, settings re-applied). A refused policy raises
+    ``pulumi.RunError`` before any resource is applied.
+    """
+    if config is None:
+        config = stack_config(stack, project_dir or Path(__file__).resolve().parent.parent)
+    region = str(config.get("aws:region") or DEFAULT_REGION)
+    clients = emulator_clients(endpoint_url, region, credentials)
+    account = str(clients("sts").get_caller_identity()["Account"])
+    mocks = SandboxMocks(ApplyContext(clients=clients, region=region, account_id=account, project=PROJECT, stack=stack))
+    # A program that failed earlier in this process leaves its exception and tasks in Pulumi's
+    # process-wide settings, and the next run would re-raise it.
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+    run = run_program(mocks, config, stack=stack, program=program)
+    mocks.apply_deferred()
+    return Deployment(stack=stack, outputs=run.outputs, applied=mocks.applied, run=run)

@@ -1,0 +1,42 @@
+"""End-to-end fixtures: the real program deployed to the session's emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sandbox.deploy import Deployment, deploy, emulator_clients
+from sandbox.emulator import Emulator, emulator_environment
+
+STACK = "e2e"
+CONFIG = {"aws:region": "eu-west-3"}
+"""No overrides: the packaged policy as it stands, under the default name prefix ``recgov-e2e``."""
+
+
+@dataclass
+class Deployed:
+    """A deployed stack on the emulator, with a deployer's clients."""
+
+    emulator: Emulator
+    deployment: Deployment
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.deployment.outputs
+
+    def client(self, service: str) -> Any:
+        return emulator_clients(self.emulator.endpoint_url, self.emulator.region)(service)
+
+    def bucket(self, purpose: str) -> str:
+        return str(self.outputs["buckets"][purpose])
+
+
+@pytest.fixture(scope="module")
+def deployed(emulator: Emulator) -> Iterator[Deployed]:
+    """An emptied emulator with the program deployed once for the module (tests restore what they change)."""
+    emulator.reset()
+    with emulator_environment(emulator):
+        yield Deployed(emulator, deploy(emulator.endpoint_url, stack=STACK, config=CONFIG))

@@ -1,0 +1,69 @@
+"""The sandbox's mocks without an emulator: what they refuse and what they pass through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.runtime import MockCallArgs, MockResourceArgs
+
+from lifecycle.program import PROGRAM, run_program
+from sandbox.appliers import APPLIERS, ApplyContext
+from sandbox.deploy import SandboxError, SandboxMocks, UnsupportedResourceError, require_loopback
+
+
+def _no_clients(service: str) -> Any:
+    raise AssertionError(f"no AWS call expected, got one to {service}")
+
+
+def _mocks() -> SandboxMocks:
+    return SandboxMocks(ApplyContext(_no_clients, "eu-west-3", "123456789012", "recgov", "dev"))
+
+
+def test_unknown_resource_type_is_refused_by_its_token() -> None:
+    args = MockResourceArgs(typ="aws:sqs/queue:Queue", name="q", inputs={}, custom=True)
+    with pytest.raises(UnsupportedResourceError, match=r"aws:sqs/queue:Queue \(q\)"):
+        _mocks().new_resource(args)
+
+
+def test_component_resources_pass_through_without_aws_calls() -> None:
+    args = MockResourceArgs(typ="recgov:storage:GovernedBucket", name="b", inputs={"x": 1}, custom=False)
+    assert _mocks().new_resource(args) == (None, {"x": 1})
+
+
+def test_unknown_function_is_refused() -> None:
+    with pytest.raises(UnsupportedResourceError, match="aws:ec2/getAmi:getAmi"):
+        _mocks().call(MockCallArgs(token="aws:ec2/getAmi:getAmi", args={}, provider=""))
+
+
+class _Recorder(SandboxMocks):
+    """Records the types the program declares, answering like the emulator would."""
+
+    def __init__(self) -> None:
+        super().__init__(ApplyContext(_no_clients, "eu-west-3", "123456789012", "recgov", "dev"))
+        self.types: set[str] = set()
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.custom:
+            self.types.add(args.typ)
+        return f"{args.name}-id", {**args.inputs, "arn": f"arn:aws:s3:::{args.name}", "bucket": args.name}
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {"accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/deployer"}, []
+
+
+def test_the_sandbox_supports_exactly_the_types_the_program_emits() -> None:
+    recorder = _Recorder()
+    run_program(recorder, {}, stack="dev", program=PROGRAM)
+    assert recorder.types == set(APPLIERS)
+
+
+@pytest.mark.parametrize("url", ["https://s3.eu-west-3.amazonaws.com", "http://10.0.0.5:5000", "http://example.com"])
+def test_non_loopback_endpoints_are_refused(url: str) -> None:
+    with pytest.raises(SandboxError, match="pulumi up"):
+        require_loopback(url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "http://localhost:1234"])
+def test_loopback_endpoints_are_accepted(url: str) -> None:
+    require_loopback(url)
