@@ -88,10 +88,11 @@ class Summary:
 
     @property
     def exit_code(self) -> ExitCode:
-        """1 on any failure, else 3 when something could not be verified, else 0."""
+        """1 on any failure, else 3 when something (or everything: no result at all) could not be
+        verified, else 0. A run that judged nothing is no evidence of compliance."""
         if self.failed:
             return ExitCode.VIOLATION
-        if self.errors:
+        if self.errors or not (self.passed or self.failed):
             return ExitCode.INCOMPLETE
         return ExitCode.COMPLIANT
 
