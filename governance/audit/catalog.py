@@ -1,0 +1,74 @@
+"""The object-level checks as data: stable id, severity, rules, the permissions each needs."""
+
+from __future__ import annotations
+
+from governance.model import CheckMeta, Severity
+from lifecycle.legal import LIMITS, Purpose, cite
+
+INVENTORY_READ = ("s3:GetObject (inventory manifest and data files)",)
+LISTING = ("s3:ListBucketVersions",)
+
+AGE = CheckMeta(
+    "RG-OBJ-AGE", "No version is older than the purpose's effective limit", Severity.HIGH,
+    ("R4", "R5", "R6", "R7", "R8"), INVENTORY_READ + LISTING,
+    "Find why the lifecycle did not remove these versions (rule disabled or filtered, missing "
+    "NoncurrentVersionExpiration, lock) and erase them.",
+)
+MARKER_AGE = CheckMeta(
+    "RG-OBJ-MARKER-AGE", "No delete marker is older than the purpose's effective limit", Severity.LOW,
+    ("R8",), INVENTORY_READ + LISTING,
+    "Enable ExpiredObjectDeleteMarker: a marker still names the call in its key after the bytes are gone.",
+)
+LOCK_RETENTION = CheckMeta(
+    "RG-OBJ-LOCK-RETENTION", "No retain-until date keeps a version beyond the retention", Severity.HIGH,
+    ("R4", "R5", "R6", "R8"), (*INVENTORY_READ, "s3:GetObjectRetention"),
+    "Shorten GOVERNANCE retention with the erasure role; a COMPLIANCE lock cannot be shortened.",
+)
+LOCK_LEGAL = CheckMeta(
+    "RG-OBJ-LOCK-LEGAL-MAX", "No retain-until date lies beyond the legal maximum", Severity.CRITICAL,
+    ("R4", "R5", "R6", "R8"), (*INVENTORY_READ, "s3:GetObjectRetention"),
+    "A COMPLIANCE lock beyond the legal maximum is irreversible: record it with the DPO; shorten GOVERNANCE ones.",
+)
+LEGAL_HOLD = CheckMeta(
+    "RG-OBJ-LEGAL-HOLD", "Register of versions under legal hold, with their age", Severity.LOW,
+    ("R8",), (*INVENTORY_READ, "s3:GetObjectLegalHold"),
+    "Review each hold: it is lawful only while the dispute it serves is live (GDPR Art. 17(3)(e)).",
+)
+KMS = CheckMeta(
+    "RG-OBJ-KMS", "Every version is encrypted with SSE-KMS", Severity.HIGH,
+    ("R10",), (*INVENTORY_READ, "s3:GetObject (HEAD, live mode)"),
+    "Re-encrypt the objects with the purpose's KMS key (copy in place with SSE-KMS).",
+)
+KEY_NAME = CheckMeta(
+    "RG-OBJ-KEY-NAME", "Every recording key follows <purpose>/YYYY/MM/DD/<call_id>.<ext>", Severity.MEDIUM,
+    ("R1", "R3"), INVENTORY_READ + LISTING,
+    "Fix the recorder's key template: a recording must be traceable to its call to prove proportionality.",
+)
+MULTIPART = CheckMeta(
+    "RG-OBJ-MULTIPART", "No incomplete multipart upload outlives the lifecycle", Severity.HIGH,
+    ("R8",), ("s3:ListBucketMultipartUploads",),
+    "Abort the uploads and enable AbortIncompleteMultipartUpload: their parts are recording bytes.",
+)
+PROP_RATE = CheckMeta(
+    "RG-PROP-RATE", "Each agent's monthly quality-recording rate stays within the sampling rate", Severity.HIGH,
+    ("R2", "R1"), INVENTORY_READ + LISTING,
+    "Lower the recorder's sampling for the agent; recording (nearly) every call is systematic surveillance.",
+)
+PROP_UNMATCHED = CheckMeta(
+    "RG-PROP-UNMATCHED", "Every recording in the calls export's period matches a handled call", Severity.MEDIUM,
+    ("R1", "R3"), INVENTORY_READ + LISTING,
+    "Export the calls of the whole period, or find which system recorded calls the export does not know.",
+)
+PROOF_TX = CheckMeta(
+    "RG-PROP-PROOF-TX", "Every proof recording's call concluded a transaction", Severity.HIGH,
+    ("R3",), INVENTORY_READ + LISTING,
+    "Record for proof only the calls that contain the transaction; erase the others.",
+)
+
+OBJECT_CHECKS = (AGE, MARKER_AGE, LOCK_RETENTION, LOCK_LEGAL, LEGAL_HOLD, KMS, KEY_NAME, MULTIPART)
+PROPORTIONALITY_CHECKS = (PROP_RATE, PROP_UNMATCHED, PROOF_TX)
+
+
+def retention_citations(purpose: Purpose) -> tuple[str, ...]:
+    """The purpose's retention rule, then storage limitation (R8)."""
+    return cite(LIMITS[purpose].rule, "R8")

@@ -1,0 +1,71 @@
+"""The DuckDB engine: one scan of the verified inventory computes every object-level finding."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from governance.audit.errors import ManifestError
+from governance.audit.files import Inventory
+from governance.audit.findings import BucketAudit
+from governance.audit.source import VIEW, connect, create_view
+from governance.audit.sql import Dialect, Thresholds, audit_query, legal_hold_query
+from lifecycle.legal import LIMITS, Purpose
+from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy
+from lifecycle.render import render_bucket
+
+REGISTER_LIMIT = 1000
+"""Legal holds listed in the register; the result carries the full count."""
+
+
+def thresholds_for(policy: Policy, purpose: Purpose, as_of: datetime, sample: int = 10) -> Thresholds:
+    """The limits one purpose's objects are judged against, from the same rendering that deploys."""
+    spec = render_bucket(policy[purpose])
+    # A valid policy always renders a bounded lifecycle; the retention is the fallback if it did not.
+    limit = spec.worst_case.days or policy[purpose].retention_days
+    return Thresholds(
+        purpose=purpose,
+        as_of=as_of,
+        age_limit_days=limit,
+        # A version stays until its retain-until date, then until the lifecycle's next midnight run.
+        lock_limit_days=limit - LIFECYCLE_ROUNDING_DAYS,
+        legal_max_days=LIMITS[purpose].max_days,
+        multipart_limit_days=spec.multipart_worst_case.days or limit,
+        sample=sample,
+    )
+
+
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    """Rows as dicts (column names from the cursor)."""
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, fields: frozenset[str],
+               register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
+    """Run the shared audit SQL over the view ``inventory`` of one bucket."""
+    row = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB))[0]
+    holds: list[dict[str, Any]] = []
+    if "object_lock_legal_hold_status" in fields:
+        holds = fetch_dicts(con, legal_hold_query(VIEW, register_limit, fields))
+    return BucketAudit(bucket, t, fields, row, holds, source=source)
+
+
+def audit_inventory(inv: Inventory, t: Thresholds, register_limit: int = REGISTER_LIMIT,
+                    memory_limit: str = "768MB", threads: int | None = None) -> BucketAudit:
+    """Audit one verified inventory with DuckDB, streaming its files."""
+    con = connect(memory_limit, threads)
+    try:
+        fields = frozenset(create_view(con, inv))
+        return audit_view(con, inv.manifest.source_bucket, t, fields, register_limit)
+    except duckdb.Error as exc:
+        # A file that passed its checksum but does not parse was written wrong: refuse it whole.
+        first = str(exc).strip().splitlines()[0]
+        raise ManifestError(
+            f"{inv.manifest.location}: a data file cannot be parsed as {inv.manifest.file_format} ({first})."
+        ) from None
+    finally:
+        con.close()

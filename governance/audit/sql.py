@@ -1,0 +1,162 @@
+"""The audit's SQL, written once for both engines (DuckDB here, Athena/Trino beyond one machine).
+
+Every finding is one aggregate over the inventory, so a single scan computes them all. The text is
+standard SQL that DuckDB and Trino both run; the few functions they name differently are looked up
+in :data:`FUNCTIONS`, and arrays leave Athena as JSON text because its result API returns strings.
+The relation queried has AWS's snake_case inventory columns with typed values (booleans and
+timestamps), as in the Athena table AWS documents for Parquet and ORC inventories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from lifecycle.legal import Purpose
+
+
+class Dialect(StrEnum):
+    """Where the SQL runs."""
+
+    DUCKDB = "duckdb"
+    ATHENA = "athena"
+
+
+FUNCTIONS: dict[Dialect, dict[str, str]] = {
+    # Both are partial-match regular expression predicates (RE2 and Joni agree on the syntax used).
+    Dialect.DUCKDB: {"regex": "regexp_matches"},
+    Dialect.ATHENA: {"regex": "regexp_like"},
+}
+
+KMS_STATUSES = ("SSE-KMS", "DSSE-KMS")
+"""Inventory ``EncryptionStatus`` values that mean a KMS key protects the object."""
+
+RECORDING_PURPOSES = (Purpose.QUALITY, Purpose.PROOF)
+"""Purposes whose keys follow ``<purpose>/YYYY/MM/DD/<call_id>.<ext>`` (DESIGN section 6)."""
+
+
+def literal(text: str) -> str:
+    """A SQL string literal (both dialects double the quote)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def timestamp(value: datetime) -> str:
+    """A timestamp literal in UTC, to the millisecond as the inventory stores it."""
+    return f"TIMESTAMP '{value.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}'"
+
+
+def key_pattern(purpose: Purpose) -> str:
+    """The regular expression of a recording key: ``quality/2025/03/14/CALL-1.wav``."""
+    return f"^{purpose}/([0-9]{{4}})/(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])/([^/]+)[.][A-Za-z0-9]+$"
+
+
+CALL_ID_GROUP = 4
+"""The group of :func:`key_pattern` that holds the call id (1-3 are year, month and day)."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What one bucket's objects are judged against, all derived from the policy."""
+
+    purpose: Purpose
+    as_of: datetime
+    age_limit_days: int
+    """The purpose's effective limit: no version may be older at ``as_of``."""
+    lock_limit_days: int
+    """The longest lock whose worst case (retain-until plus the lifecycle's next run) fits the limit."""
+    legal_max_days: int
+    multipart_limit_days: int
+    sample: int = 10
+
+    @property
+    def age_cutoff(self) -> datetime:
+        """Versions last modified before this are older than the limit."""
+        return self.as_of - timedelta(days=self.age_limit_days)
+
+    @property
+    def checks_keys(self) -> bool:
+        """Whether the naming convention applies to this purpose's keys."""
+        return self.purpose in RECORDING_PURPOSES
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One output column of the audit query: a count, or the first offending keys in key order."""
+
+    name: str
+    condition: str
+    keys: bool = False
+
+
+def _array(expr: str, dialect: Dialect) -> str:
+    if dialect is Dialect.ATHENA:
+        return f"json_format(CAST({expr} AS JSON))"
+    return expr
+
+
+def aggregates(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[Aggregate]:
+    """The findings' aggregates that the inventory's fields allow (a missing field: no aggregate)."""
+    have = set(fields)
+    marker = "coalesce(is_delete_marker, false)"
+    version = f"NOT {marker}"
+    held = "false"
+    if "object_lock_legal_hold_status" in have:
+        held = "coalesce(object_lock_legal_hold_status, 'OFF') = 'ON'"
+    old = f"last_modified_date < {timestamp(t.age_cutoff)}"
+    out = [
+        Aggregate("versions", version),
+        Aggregate("delete_markers", marker),
+        # A version under legal hold is kept for a live dispute (GDPR Art. 17(3)(e)); it is listed in
+        # the register with its age instead of being counted as over-retained.
+        Aggregate("aged_versions", f"{version} AND {old} AND NOT ({held})", keys=True),
+        Aggregate("aged_markers", f"{marker} AND {old}", keys=True),
+    ]
+    if "object_lock_retain_until_date" in have:
+        until = "object_lock_retain_until_date"
+        beyond_legal = f"{until} > last_modified_date + INTERVAL '{t.legal_max_days}' DAY"
+        beyond_limit = f"{until} > last_modified_date + INTERVAL '{t.lock_limit_days}' DAY"
+        out += [
+            Aggregate("lock_beyond_retention", f"{version} AND {beyond_limit} AND NOT ({beyond_legal})", keys=True),
+            Aggregate("lock_beyond_legal", f"{version} AND {beyond_legal}", keys=True),
+        ]
+        if "object_lock_mode" in have:
+            out.append(Aggregate("lock_beyond_legal_compliance",
+                                 f"{version} AND {beyond_legal} AND object_lock_mode = 'COMPLIANCE'"))
+    if "object_lock_legal_hold_status" in have:
+        out += [
+            Aggregate("legal_holds", f"{version} AND {held}"),
+            Aggregate("legal_holds_aged", f"{version} AND {held} AND {old}"),
+        ]
+    if "encryption_status" in have:
+        statuses = ", ".join(literal(s) for s in KMS_STATUSES)
+        not_kms = f"{version} AND coalesce(encryption_status, '') NOT IN ({statuses})"
+        out.append(Aggregate("not_kms", not_kms, keys=True))
+    if t.checks_keys:
+        regex = FUNCTIONS[dialect]["regex"]
+        out.append(Aggregate("bad_keys", f"NOT {regex}(key, {literal(key_pattern(t.purpose))})", keys=True))
+    return out
+
+
+def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect, where: str = "") -> str:
+    """One query, one scan, one row: a ``<name>_count`` (and ``<name>_keys``) per aggregate."""
+    columns = []
+    for a in aggregates(t, fields, dialect):
+        columns.append(f"count(*) FILTER (WHERE {a.condition}) AS {a.name}_count")
+        if a.keys:
+            columns.append(f"{_array(f'min(key, {t.sample}) FILTER (WHERE {a.condition})', dialect)} AS {a.name}_keys")
+    clause = f"\nWHERE {where}" if where else ""
+    return "SELECT\n  " + ",\n  ".join(columns) + f"\nFROM {source}{clause}"
+
+
+def legal_hold_query(source: str, limit: int, fields: Iterable[str], where: str = "") -> str:
+    """The legal-hold register: held versions, oldest first (the longest-held are the ones to review)."""
+    extra = f" AND ({where})" if where else ""
+    until = "object_lock_retain_until_date" if "object_lock_retain_until_date" in set(fields) else "NULL"
+    return (
+        f"SELECT key, version_id, last_modified_date, {until} AS retain_until\n"
+        f"FROM {source}\n"
+        "WHERE NOT coalesce(is_delete_marker, false) AND object_lock_legal_hold_status = 'ON'"
+        f"{extra}\nORDER BY last_modified_date, key, version_id\nLIMIT {int(limit)}"
+    )
