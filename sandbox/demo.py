@@ -1,0 +1,118 @@
+"""``recgov demo``: the whole flow on the embedded emulator, reports on disk, in well under a minute.
+
+Start the emulator, deploy the real program (stack ``dev``), write synthetic recordings through the
+recorder roles, optionally inject drift, verify, write every report format, stop the emulator.
+This is an emulation for trying and testing; production deployments use ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from governance.model import Report, Status
+from governance.report import FORMATS, render
+from governance.verify import verify
+from lifecycle.legal import Purpose
+from lifecycle.loader import load_policy_file, read_stack_config
+from lifecycle.policy import Policy
+from lifecycle.stack_config import parse_stack_settings
+from sandbox.deploy import deploy, emulator_clients
+from sandbox.drift import DEMO_DRIFTS, drift
+from sandbox.emulator import Emulator, emulator_environment
+from sandbox.seed import seed
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACK = "dev"
+REPORT_FILES = {"text": "verify.txt", "json": "verify.json", "markdown": "verify.md", "html": "verify.html",
+                "junit": "verify.junit.xml", "sarif": "verify.sarif"}
+
+
+@dataclass
+class DemoRun:
+    """What the demo did, step by step, and the verdict."""
+
+    steps: list[tuple[str, str, float]] = field(default_factory=list)
+    report: Report | None = None
+    written: list[Path] = field(default_factory=list)
+
+    @contextmanager
+    def step(self, name: str, describe: Callable[[], str]) -> Iterator[None]:
+        """Time one step; ``describe`` is called after it, to say what it did."""
+        started = time.perf_counter()
+        yield
+        self.steps.append((name, describe(), time.perf_counter() - started))
+
+    @property
+    def exit_code(self) -> int:
+        """The verify exit code (0 compliant, 1 violation, 3 unverifiable)."""
+        return int(self.report.summary.exit_code) if self.report else 3
+
+
+Principals = dict[str, dict[str, tuple[str, ...]]]
+
+
+def stack_policy(stack: str = STACK, project_dir: Path = PROJECT_DIR) -> tuple[Policy, Principals]:
+    """The stack's effective policy and its configured principals, as the program reads them."""
+    settings = parse_stack_settings(read_stack_config(project_dir / f"Pulumi.{stack}.yaml"), stack=stack)
+    policy_path = project_dir / settings.policy_file if settings.policy_file else None
+    principals = {k: dict(v) for k, v in settings.principals.items()}
+    return load_policy_file(policy_path, settings.purposes), principals
+
+
+def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80) -> DemoRun:
+    """Run the demo, writing the reports, stack outputs and calls export to ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run = DemoRun()
+    policy, principals = stack_policy()
+    rate = policy[Purpose.QUALITY].sampling_rate or 0.25
+    emu = Emulator()
+    with run.step("emulator", lambda: f"moto server on {emu.endpoint_url} (in this process, discarded at exit)"):
+        emu.start()
+    with emu, emulator_environment(emu):
+        with run.step("deploy", lambda: f"stack {STACK}: {len(deployment.applied)} resources applied, "
+                                        f"buckets {', '.join(sorted(deployment.outputs['buckets'].values()))}"):
+            deployment = deploy(emu.endpoint_url, stack=STACK, project_dir=PROJECT_DIR)
+        outputs_file = out_dir / "stack-outputs.json"
+        outputs_file.write_text(deployment.outputs_json(), encoding="utf-8")
+        run.written.append(outputs_file)
+        with run.step("seed", lambda: f"{len(seeded.calls)} calls; {seeded.count('quality')} quality recordings "
+                                      f"({seeded.count('quality') / len(seeded.calls):.0%} sample), "
+                                      f"{seeded.count('proof')} proof recordings (calls with a transaction)"):
+            seeded = seed(emu.endpoint_url, deployment.outputs, out_dir, calls=calls, sampling_rate=rate,
+                          region=emu.region)
+        run.written.append(seeded.calls_export)
+        if inject_drift:
+            chosen = [drift(name) for name in DEMO_DRIFTS]
+            with run.step("drift", lambda: "; ".join(d.description for d in chosen)):
+                clients = emulator_clients(emu.endpoint_url, emu.region)
+                for d in chosen:
+                    d.apply(clients, deployment.outputs)
+        with run.step("verify", lambda: f"{summary.passed} passed, {summary.failed} failed, {summary.errors} errors"):
+            run.report = verify(None, policy, outputs=deployment.outputs, principals_config=principals,
+                                endpoint_url=emu.endpoint_url, region=emu.region, source="sandbox")
+            summary = run.report.summary
+    for fmt, name in REPORT_FILES.items():
+        if fmt in FORMATS:
+            path = out_dir / name
+            path.write_text(render(run.report, fmt), encoding="utf-8")
+            run.written.append(path)
+    return run
+
+
+def summary_lines(run: DemoRun) -> list[str]:
+    """What the demo prints: each step with its time, the files, and the failures if any."""
+    lines = ["recgov demo: an emulation for trying and testing; production deployments use `pulumi up`.", ""]
+    lines += [f"  {name:<9} {what}  ({seconds:.1f} s)" for name, what, seconds in run.steps]
+    lines += ["", "Written:"] + [f"  {path}" for path in run.written]
+    if run.report is not None:
+        problems = [r for r in run.report.results if r.status is not Status.PASS]
+        if problems:
+            lines += ["", f"{len(problems)} findings:"]
+            lines += [f"  {str(r.status).upper():<5} {r.check}: {r.message}" for r in problems]
+        else:
+            lines += ["", f"Compliant: every check passed on every bucket ({run.report.summary.passed} results)."]
+    return lines
