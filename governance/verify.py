@@ -57,6 +57,46 @@ def _undiscovered(bucket: str, reason: str) -> Result:
     )
 
 
+def judge(
+    targets: Sequence[Target],
+    policy: Policy,
+    snapshots: Mapping[str, BucketSnapshot],
+    *,
+    outputs: StackOutputs | None = None,
+    principals_config: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
+) -> list[Result]:
+    """Run every check on collected snapshots: pure, no I/O (``snapshots`` includes the log targets)."""
+    governed = {t.bucket: t.purpose for t in targets}
+    log_bucket = _log_bucket(targets, outputs)
+    results: list[Result] = []
+    for target in targets:
+        snap = snapshots[target.bucket]
+        logs_to = _log_targets({target.bucket: snap})
+        expected = Expected(
+            bucket=target.bucket,
+            purpose=target.purpose,
+            policy=policy[target.purpose],
+            spec=render_bucket(policy[target.purpose]),
+            key_arn=outputs.key_arns.get(target.purpose) if outputs else None,
+            principals=outputs.principals(target.purpose, principals_config) if outputs else None,
+            log_bucket=log_bucket,
+            log_target=snapshots.get(next(iter(logs_to))) if logs_to else None,
+            governed=governed,
+        )
+        results.extend(run_checks(expected, snap))
+    return results
+
+
+def collect_targets(
+    clients: Clients, targets: Sequence[Target], max_workers: int = DEFAULT_WORKERS
+) -> dict[str, BucketSnapshot]:
+    """Snapshots of the targets and of the buckets they log to (read-only)."""
+    snapshots = collect_buckets(clients, [t.bucket for t in targets], max_workers)
+    extra = _log_targets(snapshots) - set(snapshots)
+    snapshots.update(collect_buckets(clients, sorted(extra), max_workers))
+    return snapshots
+
+
 def verify(
     targets: Sequence[Target] | None,
     policy: Policy,
@@ -90,27 +130,8 @@ def verify(
     targets = list(dict.fromkeys(targets))
     clients = clients or make_clients(endpoint_url=endpoint_url, region=region, session=session,
                                       max_workers=max_workers)
-    snapshots = collect_buckets(clients, [t.bucket for t in targets], max_workers)
-    extra = _log_targets(snapshots) - set(snapshots)
-    snapshots.update(collect_buckets(clients, sorted(extra), max_workers))
-    governed = {t.bucket: t.purpose for t in targets}
-    log_bucket = _log_bucket(targets, outputs)
-    results: list[Result] = []
-    for target in targets:
-        snap = snapshots[target.bucket]
-        logs_to = _log_targets({target.bucket: snap})
-        expected = Expected(
-            bucket=target.bucket,
-            purpose=target.purpose,
-            policy=policy[target.purpose],
-            spec=render_bucket(policy[target.purpose]),
-            key_arn=outputs.key_arns.get(target.purpose) if outputs else None,
-            principals=outputs.principals(target.purpose, principals_config) if outputs else None,
-            log_bucket=log_bucket,
-            log_target=snapshots.get(next(iter(logs_to))) if logs_to else None,
-            governed=governed,
-        )
-        results.extend(run_checks(expected, snap))
+    snapshots = collect_targets(clients, targets, max_workers)
+    results = judge(targets, policy, snapshots, outputs=outputs, principals_config=principals_config)
     results.extend(_undiscovered(name, reason) for name, reason in sorted((undiscovered or {}).items()))
     target_info: dict[str, Any] = {
         "source": source or ("stack-outputs" if outputs is not None else "buckets"),

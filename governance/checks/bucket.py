@@ -16,6 +16,8 @@ def _exists(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Result]:
             observed={"exists": False},
             required={"exists": True},
         )
+    if snap.existence.is_unreadable:
+        return check.unreadable(exp, "bucket's existence (HEAD)", snap.existence, {"exists": True})
     return check.passed(exp, f"{exp.label} exists, as the purpose requires.", {"exists": True}, {"exists": True})
 
 

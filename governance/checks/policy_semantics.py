@@ -152,31 +152,32 @@ def judge(document: Mapping[str, Any], bucket_arn: str, req: DenyRequirement) ->
     """Whether the policy document has the requirement's effect."""
     statements = [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
     qualifying = []
-    problems: dict[str, str] = {}
+    rejected: list[tuple[Mapping[str, Any], str]] = []
     for s in statements:
         if s.get("Effect") != "Deny":
             continue
-        conds = split_conditions(s)
         if not is_everyone(s):
-            problems.setdefault(str(s.get("Sid")), f"statement {s.get('Sid', '(no Sid)')} does not apply to everyone")
+            rejected.append((s, "does not apply to everyone"))
             continue
+        conds = split_conditions(s)
         narrower = [f"{op} {key}" for op, key, values in conds.narrowing
                     if not _implied(op, key, values, req.condition)]
         extra = extra_exemptions(conds.exempt, req.except_principals)
-        if narrower or extra:
-            if any(covers_action(s, a) for a in req.actions):
-                why = (f"exempts {', '.join(extra)} beyond the expected principals" if extra
-                       else f"applies only under {', '.join(narrower)}")
-                problems.setdefault(str(s.get("Sid")), f"statement {s.get('Sid', '(no Sid)')} {why}")
-            continue
-        qualifying.append(s)
+        if extra:
+            rejected.append((s, f"exempts {', '.join(extra)} beyond the expected principals"))
+        elif narrower:
+            rejected.append((s, f"applies only under {', '.join(narrower)}"))
+        else:
+            qualifying.append(s)
     missing = [(a, r) for a in req.actions for r in requirement_resources(bucket_arn, req)
                if not any(covers_action(s, a) and covers_resource(s, r) for s in qualifying)]
     if not missing:
         return Verdict(True)
-    if problems:
-        # The statement named like the requirement is the one its author meant for it.
-        return Verdict(False, problems.get(req.sid) or next(iter(problems.values())))
+    # Explain with the statement meant for the requirement (same Sid), had it covered what is missing.
+    near = [(s, why) for s, why in rejected if s.get("Sid") == req.sid
+            and any(covers_action(s, a) and covers_resource(s, r) for a, r in missing)]
+    if near:
+        return Verdict(False, f"statement {near[0][0].get('Sid', '(no Sid)')} {near[0][1]}")
     shown = ", ".join(sorted({a for a, _ in missing}))
     return Verdict(False, f"nothing denies {shown} on {', '.join(sorted({r for _, r in missing}))}")
 

@@ -42,11 +42,10 @@ def lock_days(object_lock: Observed) -> int | None:
     retention = default_retention(object_lock)
     if retention is None:
         return None
-    if retention.get("Days") is not None:
-        return int(retention["Days"])
-    if retention.get("Years") is not None:
-        return int(retention["Years"]) * LONGEST_YEAR_DAYS
-    return None
+    # S3 sets one of Days and Years; some answers carry the other as 0, so take the longer.
+    in_days = int(retention.get("Days") or 0)
+    in_years = int(retention.get("Years") or 0) * LONGEST_YEAR_DAYS
+    return max(in_days, in_years) or None
 
 
 def is_versioned(versioning: Observed) -> bool:

@@ -122,19 +122,25 @@ def read(s3: Any, bucket: str, row: Read) -> Observed:
     return Observed.present(value, **where)
 
 
-def bucket_exists(s3: Any, bucket: str) -> bool:
-    """False only when S3 says the bucket does not exist; a denied HEAD leaves the reads to tell."""
+HEAD = Read("existence", "head_bucket", None, "s3:ListBucket")
+
+
+def existence(s3: Any, bucket: str) -> Observed:
+    """Present when HEAD answers; unreadable when it is denied (S3 answers 403 both for a bucket we may
+    not list and for someone else's); raises BucketMissingError when S3 says there is no such bucket."""
+    where = {"source": HEAD.source, "permission": HEAD.permission}
     try:
         s3.head_bucket(Bucket=bucket)
     except ClientError as err:
-        return error_code(err) not in NO_SUCH_BUCKET
-    except BotoCoreError:
-        return True
-    return True
+        code = error_code(err)
+        if code in NO_SUCH_BUCKET:
+            raise BucketMissingError(bucket) from None
+        return Observed.unreadable(f"{code}: HEAD refused", **where)
+    except BotoCoreError as err:
+        return Observed.unreadable(f"{type(err).__name__}: {err}", **where)
+    return Observed.present(True, **where)
 
 
 def read_all(s3: Any, bucket: str) -> dict[str, Observed]:
-    """Every row of :data:`READS` for one bucket; raises BucketMissingError."""
-    if not bucket_exists(s3, bucket):
-        raise BucketMissingError(bucket)
-    return {row.name: read(s3, bucket, row) for row in READS}
+    """Existence, then every row of :data:`READS` for one bucket; raises BucketMissingError."""
+    return {"existence": existence(s3, bucket), **{row.name: read(s3, bucket, row) for row in READS}}

@@ -20,6 +20,7 @@ class BucketSnapshot:
 
     name: str
     missing: bool = False
+    existence: Observed = NOT_COLLECTED
     tags: Observed = NOT_COLLECTED
     versioning: Observed = NOT_COLLECTED
     object_lock: Observed = NOT_COLLECTED
