@@ -122,7 +122,7 @@ def policy_register(policy_path: Path | None, stack_config: Path | None, fmt: st
 def _register() -> None:
     import importlib
 
-    for module in ("governance.commands.verify", "governance.commands.sandbox"):
+    for module in ("governance.commands.verify", "governance.commands.sandbox", "governance.commands.audit"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as err:

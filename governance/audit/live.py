@@ -1,0 +1,200 @@
+"""Live listing where no inventory exists: every version, read-only, into the same DuckDB table.
+
+Listing is paginated and runs concurrently across prefixes (expanded a few levels down, because every
+recording key starts with its purpose). A version page carries neither encryption nor lock fields, so
+each version gets one HEAD; ``GetObjectRetention``/``GetObjectLegalHold`` are called only when the
+bucket has Object Lock and HEAD did not return the lock fields (HEAD omits them without permission).
+Only Get/List/Head calls are made. This caps near 10 k versions per second per core: for tens of
+millions of recordings use the inventory.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+import duckdb
+from botocore.exceptions import ClientError
+
+from governance.audit.engine import REGISTER_LIMIT, audit_view
+from governance.audit.findings import BucketAudit
+from governance.audit.source import BOOLEANS, COLUMNS, TIMESTAMPS, VIEW
+from governance.audit.sql import Thresholds
+
+MAX_DEPTH = 4
+"""Prefix levels explored to find parallel work: ``quality/2025/03/14/`` is four levels deep."""
+ABSENT = {"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "NoSuchKey"}
+DENIED = {"AccessDenied", "AllAccessDisabled", "UnauthorizedAccess"}
+
+
+@dataclass
+class Listing:
+    """What the listing of one bucket gathered."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    uploads: list[tuple[str, datetime]] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC).replace(tzinfo=None) if value else None
+
+
+def _code(err: ClientError) -> str:
+    return str(err.response.get("Error", {}).get("Code", ""))
+
+
+def lock_enabled(s3: Any, bucket: str) -> bool:
+    """Whether the bucket has Object Lock (only then can a version carry lock fields)."""
+    try:
+        conf = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    except ClientError as err:
+        if _code(err) in ABSENT:
+            return False
+        raise
+    return conf.get("ObjectLockEnabled") == "Enabled"
+
+
+def _pages(s3: Any, bucket: str, prefix: str, delimiter: str | None) -> Iterator[dict[str, Any]]:
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    if delimiter:
+        kwargs["Delimiter"] = delimiter
+    yield from s3.get_paginator("list_object_versions").paginate(**kwargs)
+
+
+def plan_prefixes(s3: Any, bucket: str, want: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """Leaf prefixes to list in parallel, and the versions found directly above them on the way."""
+    leaves: list[str] = [""]
+    found: list[dict[str, Any]] = []
+    for _ in range(MAX_DEPTH):
+        if len(leaves) >= want:
+            break
+        # Listing a prefix with a delimiter yields the versions at that level (kept) and the
+        # sub-prefixes below it (listed next): nothing is skipped or listed twice.
+        deeper: list[str] = []
+        for prefix in leaves:
+            for page in _pages(s3, bucket, prefix, "/"):
+                deeper += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+                found += [dict(v, _marker=False) for v in page.get("Versions", [])]
+                found += [dict(m, _marker=True) for m in page.get("DeleteMarkers", [])]
+        leaves = deeper
+        if not leaves:
+            break
+    return leaves, found
+
+
+def _lock_fields(s3: Any, bucket: str, v: dict[str, Any], head: dict[str, Any], locked: bool,
+                 unreadable: set[str]) -> tuple[Any, Any, Any]:
+    mode, until = head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate")
+    hold = head.get("ObjectLockLegalHoldStatus")
+    if not locked or (mode and hold):
+        return mode, _utc(until), hold
+    ident = {"Bucket": bucket, "Key": v["Key"], "VersionId": v["VersionId"]}
+    for call, fieldname in ((s3.get_object_retention, "object_lock_retain_until_date"),
+                            (s3.get_object_legal_hold, "object_lock_legal_hold_status")):
+        try:
+            answer = call(**ident)
+        except ClientError as err:
+            if _code(err) in DENIED:
+                unreadable.add(fieldname)
+            elif _code(err) not in ABSENT:
+                raise
+            continue
+        if "Retention" in answer:
+            mode, until = answer["Retention"].get("Mode"), answer["Retention"].get("RetainUntilDate")
+        if "LegalHold" in answer:
+            hold = answer["LegalHold"].get("Status")
+    return mode, _utc(until), hold or "OFF"
+
+
+def _row(s3: Any, bucket: str, v: dict[str, Any], locked: bool, unreadable: set[str],
+         details: bool = True) -> tuple[Any, ...]:
+    if v["_marker"] or not details:
+        return (v["Key"], v["VersionId"], v["IsLatest"], v["_marker"], _utc(v["LastModified"]), None, None, None, None)
+    try:
+        head = s3.head_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
+    except ClientError as err:
+        if _code(err) not in DENIED and _code(err) != "403":
+            raise
+        unreadable.add("encryption_status")
+        head = {}
+    mode, until, hold = _lock_fields(s3, bucket, v, head, locked, unreadable)
+    encryption = {"aws:kms": "SSE-KMS", "aws:kms:dsse": "DSSE-KMS", "AES256": "SSE-S3"}.get(
+        head.get("ServerSideEncryption") or "", "NOT-SSE")
+    return (v["Key"], v["VersionId"], v["IsLatest"], False, _utc(v["LastModified"]), encryption, until, mode, hold)
+
+
+def _list_prefix(s3: Any, bucket: str, prefix: str, locked: bool, unreadable: set[str],
+                 details: bool) -> list[tuple[Any, ...]]:
+    rows = []
+    for page in _pages(s3, bucket, prefix, None):
+        for v in page.get("Versions", []):
+            rows.append(_row(s3, bucket, dict(v, _marker=False), locked, unreadable, details))
+        for m in page.get("DeleteMarkers", []):
+            rows.append(_row(s3, bucket, dict(m, _marker=True), locked, unreadable, details))
+    return rows
+
+
+def _progress(total: int, label: str) -> Any:
+    # A bar is for a person at a terminal; in CI logs and pipes it would be noise.
+    if not sys.stderr.isatty():
+        return None
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+
+
+def list_bucket(s3: Any, bucket: str, workers: int = 16, *, details: bool = True,
+                on_prefix: Callable[[int], None] | None = None) -> Listing:
+    """Every version and delete marker, and every incomplete multipart upload, of ``bucket``.
+
+    ``details=False`` skips the per-version HEAD and lock calls (keys and dates are enough to count
+    recordings); the encryption and lock columns are then unreadable.
+    """
+    out = Listing()
+    locked = details and lock_enabled(s3, bucket)
+    if not details:
+        out.unreadable |= {"encryption_status", "object_lock_retain_until_date", "object_lock_legal_hold_status"}
+    leaves, above = plan_prefixes(s3, bucket, workers * 2)
+    out.rows += [_row(s3, bucket, v, locked, out.unreadable, details) for v in above]
+    bar = _progress(len(leaves), f"listing s3://{bucket}")
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        futures = [pool.submit(_list_prefix, s3, bucket, p, locked, out.unreadable, details) for p in leaves]
+        try:
+            for fut in as_completed(futures):
+                out.rows += fut.result()
+                if bar is not None:
+                    bar.update(1)
+                if on_prefix is not None:
+                    on_prefix(len(out.rows))
+        finally:
+            if bar is not None:
+                bar.render_finish()
+    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+        out.uploads += [(u["Key"], _utc(u["Initiated"]) or datetime.min) for u in page.get("Uploads", [])]
+    return out
+
+
+def load_listing(con: duckdb.DuckDBPyConnection, listing: Listing, name: str = VIEW) -> None:
+    """The listing as the table ``name``, in the columns the shared SQL reads."""
+    types = ", ".join(
+        f"{c} {'BOOLEAN' if c in BOOLEANS else 'TIMESTAMP' if c in TIMESTAMPS else 'VARCHAR'}" for c in COLUMNS
+    )
+    con.execute(f"CREATE OR REPLACE TABLE {name} ({types})")
+    if listing.rows:
+        con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(COLUMNS))})", listing.rows)
+
+
+def audit_listing(con: duckdb.DuckDBPyConnection, bucket: str, listing: Listing, t: Thresholds,
+                  register_limit: int = REGISTER_LIMIT) -> BucketAudit:
+    """Run the shared audit SQL over a listing, and judge its incomplete multipart uploads."""
+    load_listing(con, listing)
+    fields = frozenset(c for c in COLUMNS if c not in listing.unreadable)
+    audit = audit_view(con, bucket, t, fields, register_limit, source="listing")
+    cutoff = t.as_of - timedelta(days=t.multipart_limit_days)
+    old = sorted(k for k, initiated in listing.uploads if initiated < cutoff)
+    aggregates = {**audit.aggregates, "multipart_count": len(old), "multipart_keys": old[: t.sample]}
+    return BucketAudit(bucket, t, fields, aggregates, audit.holds, {"uploads": len(listing.uploads)}, "listing")

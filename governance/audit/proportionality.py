@@ -1,0 +1,176 @@
+"""Proportionality (R1-R3): quality recordings per agent and month against the calls handled, and
+proof recordings against the transactions they must prove.
+
+Recordings are counted from every version, current or not: recording every call and then deleting
+some is still recording every call (CNIL SAN-2023-008). A recording is tied to its call by the key
+convention ``<purpose>/YYYY/MM/DD/<call_id>.<ext>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import duckdb
+
+from governance.audit import catalog
+from governance.audit.calls import CALLS
+from governance.audit.engine import fetch_dicts
+from governance.audit.findings import keys_of
+from governance.audit.sql import CALL_ID_GROUP, key_pattern, literal
+from governance.model import Result, Severity, Status
+from lifecycle.legal import MAX_SAMPLING_RATE, SYSTEMATIC_RECORDING_RATE, Purpose, cite
+from lifecycle.policy import Policy
+
+TABLE = "agent_months"
+
+
+@dataclass(frozen=True)
+class RecordingSource:
+    """One bucket's objects as a DuckDB relation (inventory view or listing table)."""
+
+    bucket: str
+    purpose: Purpose
+    relation: str
+
+
+def _recordings_sql(sources: Sequence[RecordingSource], purpose: Purpose) -> str:
+    pattern = literal(key_pattern(purpose))
+    parts = [
+        f"SELECT key, regexp_extract(key, {pattern}, {CALL_ID_GROUP}) AS call_id, "
+        f"TRY_STRPTIME(regexp_extract(key, '^[^/]+/([0-9]{{4}}/[0-9]{{2}}/[0-9]{{2}})/', 1), '%Y/%m/%d') AS day "
+        f"FROM {s.relation} WHERE NOT coalesce(is_delete_marker, false) AND regexp_matches(key, {pattern})"
+        for s in sources if s.purpose is purpose
+    ]
+    return " UNION ALL ".join(parts)
+
+
+def max_rate(policy: Policy) -> float:
+    """The policy's quality sampling rate, else the R2 ceiling."""
+    rate = policy[Purpose.QUALITY].sampling_rate
+    return rate if rate is not None else MAX_SAMPLING_RATE
+
+
+def agent_months(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource]) -> list[dict[str, Any]]:
+    """Calls handled and calls with a quality recording, per agent and month (UTC)."""
+    recorded = _recordings_sql(sources, Purpose.QUALITY)
+    return fetch_dicts(con, (
+        f"WITH recorded AS (SELECT DISTINCT call_id FROM ({recorded})) "
+        "SELECT c.agent_id, strftime(c.started_at, '%Y-%m') AS month, count(DISTINCT c.call_id) AS calls, "
+        "count(DISTINCT r.call_id) AS recordings "
+        f"FROM {CALLS} c LEFT JOIN recorded r ON r.call_id = c.call_id GROUP BY ALL ORDER BY 1, 2"
+    ))
+
+
+def _judge(row: dict[str, Any], ceiling: float) -> tuple[Status, Severity | None, str]:
+    share = Fraction(int(row["recordings"]), int(row["calls"]))
+    if share >= Fraction(str(SYSTEMATIC_RECORDING_RATE)):
+        return Status.FAIL, Severity.CRITICAL, "systematic recording"
+    if share > Fraction(str(ceiling)):
+        return Status.FAIL, Severity.HIGH, "above the sampling rate"
+    return Status.PASS, None, "within the sampling rate"
+
+
+def rate_results(
+    rows: Sequence[dict[str, Any]], ceiling: float, buckets: str
+) -> tuple[list[Result], list[dict[str, Any]]]:
+    """One failing result per agent-month over the rate, one result for all the others, and the table."""
+    results: list[Result] = []
+    table: list[dict[str, Any]] = []
+    passed = 0
+    for row in rows:
+        status, severity, verdict = _judge(row, ceiling)
+        rate = int(row["recordings"]) / int(row["calls"])
+        table.append({"agent_id": row["agent_id"], "month": row["month"], "calls": int(row["calls"]),
+                      "recordings": int(row["recordings"]), "rate": round(rate, 4), "max_rate": ceiling,
+                      "verdict": verdict})
+        if status is Status.PASS:
+            passed += 1
+            continue
+        systematic = severity is Severity.CRITICAL
+        results.append(Result(
+            catalog.PROP_RATE.id, f"agent {row['agent_id']} {row['month']}", str(Purpose.QUALITY), status,
+            severity or Severity.HIGH,
+            f"Agent {row['agent_id']} had {row['recordings']} of {row['calls']} calls recorded for quality in "
+            f"{row['month']} ({rate:.0%}), " + (
+                f"at or above {SYSTEMATIC_RECORDING_RATE:.0%}: recording (nearly) every call is systematic "
+                "surveillance of the employee." if systematic else
+                f"above the sampling rate of {ceiling:.0%}; quality recording must be an occasional random sample."),
+            observed={"calls": int(row["calls"]), "recordings": int(row["recordings"]), "rate": round(rate, 4)},
+            expected={"max_rate": ceiling},
+            citations=cite("R1", "R2") if systematic else cite("R2", "R1"),
+        ))
+    if passed:
+        results.append(Result(
+            catalog.PROP_RATE.id, buckets, str(Purpose.QUALITY), Status.PASS, catalog.PROP_RATE.severity,
+            f"{passed} agent-months recorded at or below the sampling rate of {ceiling:.0%}.",
+            observed={"agent_months": passed}, expected={"max_rate": ceiling}, citations=cite("R2", "R1"),
+        ))
+    return results, table
+
+
+def _period_filter() -> str:
+    return (f"r.day BETWEEN (SELECT CAST(min(started_at) AS DATE) FROM {CALLS}) "
+            f"AND (SELECT CAST(max(started_at) AS DATE) FROM {CALLS})")
+
+
+def unmatched_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], purpose: Purpose,
+                     sample: int) -> Result:
+    """Recordings dated within the export's period whose call the export does not list: unattributable."""
+    count, keys = con.execute(
+        f"SELECT count(*), min(r.key, {int(sample)}) FROM ({_recordings_sql(sources, purpose)}) r "
+        f"LEFT JOIN {CALLS} c ON c.call_id = r.call_id WHERE c.call_id IS NULL AND {_period_filter()}"
+    ).fetchone() or (0, None)
+    buckets = ", ".join(f"s3://{s.bucket}" for s in sources if s.purpose is purpose)
+    first = keys_of(keys)
+    observed = {"count": int(count), "first_keys": first}
+    if count:
+        return Result(catalog.PROP_UNMATCHED.id, buckets, str(purpose), Status.ERROR, catalog.PROP_UNMATCHED.severity,
+                      f"{count} {purpose} recordings dated within the calls export's period match no call in it, so "
+                      f"their proportionality cannot be verified. First: {', '.join(first[:3])}.",
+                      observed=observed, citations=cite("R1", "R3"))
+    return Result(catalog.PROP_UNMATCHED.id, buckets, str(purpose), Status.PASS, catalog.PROP_UNMATCHED.severity,
+                  f"Every {purpose} recording dated within the calls export's period matches a call.",
+                  observed=observed, citations=cite("R1", "R3"))
+
+
+def proof_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], sample: int) -> Result:
+    """Proof recordings whose call concluded no transaction (R3)."""
+    count, keys = con.execute(
+        f"SELECT count(*), min(r.key, {int(sample)}) FROM ({_recordings_sql(sources, Purpose.PROOF)}) r "
+        f"JOIN {CALLS} c ON c.call_id = r.call_id WHERE c.transaction_id IS NULL"
+    ).fetchone() or (0, None)
+    buckets = ", ".join(f"s3://{s.bucket}" for s in sources if s.purpose is Purpose.PROOF)
+    first = keys_of(keys)
+    observed = {"count": int(count), "first_keys": first}
+    meta = catalog.PROOF_TX
+    if count:
+        return Result(meta.id, buckets, str(Purpose.PROOF), Status.FAIL, meta.severity,
+                      f"{count} proof recordings in {buckets} are of calls that concluded no transaction; only "
+                      f"calls containing the transaction may be recorded as proof. "
+                      f"First: {', '.join(first[:3])}.",
+                      observed=observed, expected="every proof recording's call has a transaction_id",
+                      citations=cite("R3"))
+    return Result(meta.id, buckets, str(Purpose.PROOF), Status.PASS, meta.severity,
+                  f"Every proof recording in {buckets} matched to a call is of a call with a transaction.",
+                  observed=observed, citations=cite("R3"))
+
+
+def judge(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], policy: Policy,
+          sample: int = 10) -> tuple[list[Result], dict[str, list[dict[str, Any]]]]:
+    """Every proportionality result, and the per-agent, per-month table."""
+    results: list[Result] = []
+    tables: dict[str, list[dict[str, Any]]] = {}
+    purposes = {s.purpose for s in sources}
+    if Purpose.QUALITY in purposes:
+        buckets = ", ".join(f"s3://{s.bucket}" for s in sources if s.purpose is Purpose.QUALITY)
+        rate_res, rows = rate_results(agent_months(con, sources), max_rate(policy), buckets)
+        results += rate_res
+        tables[TABLE] = rows
+        results.append(unmatched_result(con, sources, Purpose.QUALITY, sample))
+    if Purpose.PROOF in purposes:
+        results.append(proof_result(con, sources, sample))
+        results.append(unmatched_result(con, sources, Purpose.PROOF, sample))
+    return results, tables

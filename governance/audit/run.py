@@ -1,0 +1,190 @@
+"""The audit as a library: build the Report of ``audit-objects`` and ``proportionality``.
+
+The command line is a thin layer over these functions. Input errors raise :class:`AuditInputError`
+(or ``TargetError``) before any result exists, so nothing is half-reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from governance import __version__
+from governance.audit import catalog
+from governance.audit.athena import AthenaTarget, audit_athena, verify_etags
+from governance.audit.calls import load_calls
+from governance.audit.engine import audit_inventory, thresholds_for
+from governance.audit.errors import AuditInputError
+from governance.audit.files import open_inventory, read_s3_manifest, s3_client
+from governance.audit.findings import BucketAudit, hold_rows, object_results
+from governance.audit.live import audit_listing, list_bucket, load_listing
+from governance.audit.proportionality import RecordingSource, judge
+from governance.audit.source import connect, create_view
+from governance.audit.sql import RECORDING_PURPOSES
+from governance.model import Report, Result, Status
+from governance.targets import Target
+from lifecycle.legal import Purpose
+from lifecycle.policy import Policy
+
+
+@dataclass(frozen=True)
+class InventoryTarget:
+    """An inventory manifest and, when given, the purpose of the bucket it describes."""
+
+    location: str
+    purpose: Purpose | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to audit: the audit date, how many keys to show, resources to use."""
+
+    as_of: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+    sample: int = 10
+    register_limit: int = 1000
+    workers: int = 16
+    memory_limit: str = "768MB"
+    threads: int | None = None
+    engine: str = "duckdb"
+    athena: AthenaTarget | None = None
+
+
+def infer_purpose(bucket: str) -> Purpose | None:
+    """The purpose a bucket's name states as a whole word (``recgov-prod-quality-1a2b``), if exactly one."""
+    found = [p for p in Purpose if re.search(rf"(^|[-_.]){re.escape(str(p))}($|[-_.])", bucket)]
+    return found[0] if len(found) == 1 else None
+
+
+def _purpose(target: InventoryTarget, source_bucket: str) -> Purpose:
+    purpose = target.purpose or infer_purpose(source_bucket)
+    if purpose is None:
+        raise AuditInputError(
+            f"{target.location}: the purpose of bucket {source_bucket} cannot be told from its name; "
+            "give it with --purpose."
+        )
+    return purpose
+
+
+def _as_of_text(options: Options) -> str:
+    return options.as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def unreadable_results(bucket: str, purpose: Purpose, reason: str) -> list[Result]:
+    """A bucket that could not be listed: every object check is ERROR (never pass, never fail)."""
+    checks = [m for m in catalog.OBJECT_CHECKS if m is not catalog.KEY_NAME or purpose in RECORDING_PURPOSES]
+    return [
+        Result(m.id, f"s3://{bucket}", str(purpose), Status.ERROR, m.severity,
+               f"s3://{bucket} could not be listed ({reason}); {m.title[0].lower() + m.title[1:]} is unverified.")
+        for m in checks
+    ]
+
+
+def _inventory_audit(target: InventoryTarget, policy: Policy, options: Options) -> tuple[BucketAudit, dict[str, Any]]:
+    if options.engine == "athena":
+        if options.athena is None:
+            raise AuditInputError("--engine athena needs --athena-database and --athena-table.")
+        import boto3
+
+        s3 = s3_client()
+        manifest = read_s3_manifest(target.location, s3)
+        verify_etags(s3, manifest)
+        t = thresholds_for(policy, _purpose(target, manifest.source_bucket), options.as_of, options.sample)
+        audit = audit_athena(boto3.client("athena"), options.athena, manifest, t, options.register_limit)
+        return audit, {"manifest": target.location, "format": manifest.file_format, "files": len(manifest.files)}
+    with open_inventory(target.location) as inv:
+        t = thresholds_for(policy, _purpose(target, inv.manifest.source_bucket), options.as_of, options.sample)
+        audit = audit_inventory(inv, t, options.register_limit, options.memory_limit, options.threads)
+        return audit, {"manifest": target.location, "format": inv.manifest.file_format, "files": len(inv.paths)}
+
+
+def audit_objects(policy: Policy, inventories: Sequence[InventoryTarget], buckets: Sequence[Target],
+                  options: Options, s3_factory: Callable[[], Any] = s3_client) -> Report:
+    """The object-level audit of every inventory and listed bucket, as one report."""
+    results: list[Result] = []
+    holds: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
+    as_of = _as_of_text(options)
+    for inv_target in inventories:
+        audit, described = _inventory_audit(inv_target, policy, options)
+        results += object_results(audit, as_of)
+        holds += hold_rows(audit, options.as_of)
+        sources.append({"bucket": audit.bucket, "purpose": str(audit.thresholds.purpose), **described,
+                        "versions": int(audit.aggregates.get("versions_count") or 0),
+                        "delete_markers": int(audit.aggregates.get("delete_markers_count") or 0)})
+    if buckets:
+        s3 = s3_factory()
+        for target in buckets:
+            t = thresholds_for(policy, target.purpose, options.as_of, options.sample)
+            try:
+                listing = list_bucket(s3, target.bucket, options.workers)
+            except (ClientError, BotoCoreError) as exc:
+                results += unreadable_results(target.bucket, target.purpose, str(exc))
+                continue
+            con = connect(options.memory_limit, options.threads)
+            try:
+                audit = audit_listing(con, target.bucket, listing, t, options.register_limit)
+            finally:
+                con.close()
+            results += object_results(audit, as_of)
+            holds += hold_rows(audit, options.as_of)
+            sources.append({"bucket": target.bucket, "purpose": str(target.purpose), "listing": True,
+                            "versions": int(audit.aggregates.get("versions_count") or 0),
+                            "uploads": len(listing.uploads)})
+    return Report(
+        results=tuple(results),
+        target={"as_of": as_of, "engine": options.engine, "sources": sources},
+        policy_digest=policy.digest, generated_at=_now(), tool_version=__version__, kind="audit-objects",
+        checks=catalog.OBJECT_CHECKS, tables={"legal_holds": holds},
+    )
+
+
+def proportionality_report(policy: Policy, calls: Path, inventories: Sequence[InventoryTarget],
+                           buckets: Sequence[Target], options: Options,
+                           s3_factory: Callable[[], Any] = s3_client) -> Report:
+    """Quality recording rates per agent and month, and proof recordings against transactions."""
+    con = connect(options.memory_limit, options.threads)
+    try:
+        count = load_calls(con, calls)
+        sources: list[RecordingSource] = []
+        described: list[dict[str, Any]] = []
+        with ExitStack() as stack:
+            for i, inv_target in enumerate(inventories):
+                inv = stack.enter_context(open_inventory(inv_target.location))
+                purpose = _purpose(inv_target, inv.manifest.source_bucket)
+                create_view(con, inv, f"recordings_{i}")
+                sources.append(RecordingSource(inv.manifest.source_bucket, purpose, f"recordings_{i}"))
+                described.append({"bucket": inv.manifest.source_bucket, "purpose": str(purpose),
+                                  "manifest": inv_target.location})
+            if buckets:
+                s3 = s3_factory()
+                for j, target in enumerate(buckets):
+                    name = f"listed_{j}"
+                    try:
+                        listing = list_bucket(s3, target.bucket, options.workers, details=False)
+                    except (ClientError, BotoCoreError) as exc:
+                        raise AuditInputError(f"s3://{target.bucket}: cannot be listed ({exc}).") from None
+                    load_listing(con, listing, name)
+                    sources.append(RecordingSource(target.bucket, target.purpose, name))
+                    described.append({"bucket": target.bucket, "purpose": str(target.purpose), "listing": True})
+            if not any(s.purpose in RECORDING_PURPOSES for s in sources):
+                raise AuditInputError("proportionality needs a quality or proof bucket (inventory or --bucket).")
+            results, tables = judge(con, sources, policy, options.sample)
+    finally:
+        con.close()
+    return Report(
+        results=tuple(results),
+        target={"calls": str(calls), "calls_count": count, "sources": described},
+        policy_digest=policy.digest, generated_at=_now(), tool_version=__version__, kind="proportionality",
+        checks=catalog.PROPORTIONALITY_CHECKS, tables=tables,
+    )

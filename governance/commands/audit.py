@@ -1,0 +1,164 @@
+"""``recgov audit-objects`` and ``recgov proportionality``: what is really stored, judged by the law."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from governance.audit.athena import AthenaTarget
+from governance.audit.errors import AuditInputError
+from governance.audit.run import InventoryTarget, Options, audit_objects, proportionality_report
+from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, effective_policy, fail_usage
+from governance.model import ExitCode, Report
+from governance.report import FORMATS, render
+from governance.targets import Target, TargetError, parse_bucket_option
+from lifecycle.legal import Purpose
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SOURCE_OPTIONS = (
+    click.option("--inventory", "inventories", multiple=True, metavar="MANIFEST",
+                 help="An S3 Inventory manifest.json (local path or s3://BUCKET/KEY); repeatable."),
+    click.option("--bucket", "buckets", multiple=True, metavar="NAME=PURPOSE",
+                 help="List a bucket live (read-only) where no inventory exists; repeatable."),
+    click.option("--purpose", type=click.Choice([str(p) for p in Purpose]), default=None,
+                 help="Purpose of the inventoried bucket when its name does not state it."),
+)
+COMMON_OPTIONS = (
+    POLICY_OPTION,
+    STACK_CONFIG_OPTION,
+    click.option("--format", "fmt", type=click.Choice(tuple(FORMATS)), default="text", show_default=True),
+    click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                 help="Write the report to FILE instead of standard output."),
+    click.option("--sample", type=click.IntRange(1, 1000), default=10, show_default=True,
+                 help="Offending keys shown per finding (the count is always complete)."),
+    click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True,
+                 help="Prefixes listed at once in live mode."),
+    click.option("--memory-limit", default="768MB", show_default=True, help="DuckDB's memory ceiling."),
+)
+
+
+def _options(options: Sequence[Callable[[F], F]]) -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return decorate
+
+
+def parse_as_of(text: str | None) -> datetime:
+    """``--as-of``: a date (midnight UTC) or an ISO 8601 time; naive UTC for comparison with inventories."""
+    if text is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        fail_usage(f"--as-of {text!r} is not a date such as 2025-06-01 or 2025-06-01T00:00:00Z.")
+        raise  # unreachable: fail_usage exits
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _targets(inventories: tuple[str, ...], buckets: tuple[str, ...], purpose: str | None,
+             ) -> tuple[list[InventoryTarget], list[Target]]:
+    if not inventories and not buckets:
+        fail_usage("give --inventory MANIFEST or --bucket NAME=PURPOSE (either may be repeated).")
+    try:
+        listed = [parse_bucket_option(b) for b in buckets]
+    except TargetError as err:
+        fail_usage(str(err))
+        raise
+    chosen = Purpose(purpose) if purpose else None
+    return [InventoryTarget(i, chosen) for i in inventories], listed
+
+
+def _emit(report: Report, fmt: str, output: Path | None) -> None:
+    text = render(report, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        s = report.summary
+        click.echo(f"wrote {output}: {s.passed} passed, {s.failed} failed, {s.errors} errors", err=True)
+    sys.exit(int(report.summary.exit_code if report.results else ExitCode.INCOMPLETE))
+
+
+@click.command("audit-objects")
+@_options(SOURCE_OPTIONS)
+@click.option("--as-of", "as_of", default=None, metavar="DATE", help="Audit date (default: now, UTC).")
+@click.option("--engine", type=click.Choice(["duckdb", "athena"]), default="duckdb", show_default=True,
+              help="duckdb reads the inventory's files here; athena queries them where they are.")
+@click.option("--athena-database", default=None, help="Athena database holding the inventory table.")
+@click.option("--athena-table", default=None, help="Athena table over the inventory (AWS's Parquet/ORC layout).")
+@click.option("--athena-workgroup", default="primary", show_default=True)
+@click.option("--athena-output", default=None, metavar="S3_URL", help="Query result location (s3://...).")
+@_options(COMMON_OPTIONS)
+def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...], purpose: str | None,
+                          as_of: str | None, engine: str, athena_database: str | None, athena_table: str | None,
+                          athena_workgroup: str, athena_output: str | None, policy_path: Path | None,
+                          stack_config: Path | None, fmt: str, output: Path | None, sample: int, workers: int,
+                          memory_limit: str) -> None:
+    """Audit every stored version against the purpose's effective limit.
+
+    Reads an S3 Inventory (CSV.gz or Parquet; each data file's MD5 is verified first) or lists buckets
+    live. Findings, each with a count and the first keys: versions and delete markers older than the
+    limit, locks beyond the retention or the legal maximum, the legal-hold register, objects not
+    encrypted with SSE-KMS, keys outside <purpose>/YYYY/MM/DD/<call_id>.<ext>, and (live) incomplete
+    multipart uploads. Exit 0 compliant, 1 violation, 2 bad input, 3 something unverified.
+
+    Example: recgov audit-objects --inventory inventory/recgov-prod-quality/recgov-daily/2025-06-01T01-00Z/manifest.json
+    """
+    policy = effective_policy(policy_path, stack_config)
+    inv_targets, listed = _targets(inventories, buckets, purpose)
+    athena = None
+    if engine == "athena":
+        if listed or len(inv_targets) != 1 or not inv_targets[0].location.startswith("s3://"):
+            fail_usage("--engine athena audits exactly one --inventory s3://.../manifest.json (no --bucket).")
+        if not athena_database or not athena_table:
+            fail_usage("--engine athena needs --athena-database and --athena-table.")
+        athena = AthenaTarget(str(athena_database), str(athena_table), athena_workgroup, athena_output)
+    options = Options(as_of=parse_as_of(as_of), sample=sample, workers=workers, memory_limit=memory_limit,
+                      engine=engine, athena=athena)
+    try:
+        report = audit_objects(policy, inv_targets, listed, options)
+    except AuditInputError as err:
+        fail_usage(str(err))
+        return
+    _emit(report, fmt, output)
+
+
+@click.command("proportionality")
+@click.option("--calls", "calls", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Calls export: call_id, agent_id, started_at (ISO 8601 UTC), transaction_id.")
+@_options(SOURCE_OPTIONS)
+@_options(COMMON_OPTIONS)
+def proportionality_command(calls: Path, inventories: tuple[str, ...], buckets: tuple[str, ...],
+                            purpose: str | None, policy_path: Path | None, stack_config: Path | None, fmt: str,
+                            output: Path | None, sample: int, workers: int, memory_limit: str) -> None:
+    """Quality recordings per agent and month against the calls handled; proof against transactions.
+
+    A monthly rate above the policy's sampling rate fails (R2); at or above 95 % it is critical:
+    systematic recording of an employee (R1). Proof recordings of calls without a transaction fail (R3).
+    The per-agent, per-month table is part of every format.
+
+    Example: recgov proportionality --calls calls.csv --bucket recgov-prod-quality=quality --format markdown
+    """
+    policy = effective_policy(policy_path, stack_config)
+    inv_targets, listed = _targets(inventories, buckets, purpose)
+    options = Options(sample=sample, workers=workers, memory_limit=memory_limit)
+    try:
+        report = proportionality_report(policy, calls, inv_targets, listed, options)
+    except AuditInputError as err:
+        fail_usage(str(err))
+        return
+    _emit(report, fmt, output)
+
+
+def register(main: click.Group) -> None:
+    """Add both commands to ``recgov``."""
+    main.add_command(audit_objects_command)
+    main.add_command(proportionality_command)
