@@ -14,9 +14,9 @@ import boto3
 from botocore.config import Config
 
 MAX_ATTEMPTS = 8
-"""Attempts per API call, first included. Adaptive mode retries throttling and transient errors with
+"""botocore's ``max_attempts``: retries after the first attempt (so at most 9 calls). Adaptive mode retries throttling and transient errors with
 exponential backoff (capped at 20 s a wait) and rate-limits the client after a throttle; eight
-attempts ride out a throttling burst of tens of seconds on a large account, yet a call that keeps
+retries ride out a throttling burst of tens of seconds on a large account, yet a call that keeps
 failing still ends, as unreadable, within about two minutes."""
 
 DEFAULT_WORKERS = 16

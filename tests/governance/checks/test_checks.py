@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from governance.checks import CHECKS
-from governance.collect import make_clients
+from governance.collect import Observed, make_clients
 from governance.model import Severity, Status
 from governance.targets import StackOutputs, Target
 from governance.verify import collect_targets, judge
@@ -316,3 +317,38 @@ def test_every_check_has_pass_fail_and_error_cases() -> None:
     failing = {f[0] for f in FAILS} | {"RG-BUCKET-EXISTS", "RG-POLICY-NO-PUBLIC-ALLOW"}
     assert ids <= failing, f"no FAIL case for {sorted(ids - failing)}"
     assert ids <= {e[0] for e in ERRORS}, f"no ERROR case for {sorted(ids - {e[0] for e in ERRORS})}"
+
+
+def test_an_allow_to_everyone_fails_critically(account: Account) -> None:
+    outputs = StackOutputs.from_dict(account.outputs)
+    targets = outputs.targets()
+    snapshots = collect_targets(make_clients(region="eu-west-3"), targets)
+    name = account.bucket(Q)
+    doc = dict(snapshots[name].policy.value)
+    doc["Statement"] = [*doc["Statement"], {"Sid": "Open", "Effect": "Allow", "Principal": "*",
+                                            "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]
+    snapshots[name] = dataclasses.replace(snapshots[name], policy=Observed.present(doc))
+    found = [r for r in judge(targets, account.policy, snapshots, outputs=outputs)
+             if r.check == "RG-POLICY-NO-PUBLIC-ALLOW" and r.resource == name]
+    assert [(r.status, r.severity) for r in found] == [(Status.FAIL, Severity.CRITICAL)]
+    assert "Open" in found[0].message
+
+
+def test_without_stack_outputs_the_policy_checks_say_principals_are_unknown(account: Account) -> None:
+    report = account.verify(targets=[Target(account.bucket(Q), Q)])
+    access = only(report, "RG-POLICY-PURPOSE-ACCESS", account.bucket(Q))
+    assert access.status is Status.PASS and "principals unknown" in access.message
+    encryption = only(report, "RG-ENCRYPTION-DEFAULT", account.bucket(Q))
+    assert encryption.status is Status.PASS and "any KMS key" in encryption.message
+    # The log bucket is found through the logging configuration and judged by its tag and lifecycle.
+    assert only(report, "RG-ACCESS-LOGGING", account.bucket(Q)).status is Status.PASS
+
+
+def test_every_message_is_one_sentence_naming_bucket_and_purpose(account: Account) -> None:
+    for drift in (f[2] for f in FAILS[:12]):
+        drift(account)
+    for result in account.verify().results:
+        assert result.message.endswith("."), result.message
+        assert result.message.count(". ") == 0 or all(
+            not part[:1].isupper() for part in result.message.split(". ")[1:]), result.message
+        assert result.resource in result.message and f"({result.purpose})" in result.message

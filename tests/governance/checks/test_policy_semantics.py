@@ -1,0 +1,100 @@
+"""Bucket policies judged by meaning: equivalent texts pass, weaker ones fail with the reason."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from bench.fleet import principals_for
+from governance.checks.base import unknown_principals
+from governance.checks.policy_semantics import judge, public_allows
+from lifecycle.access import bucket_policy_document, deny_requirements
+from lifecycle.legal import Purpose
+
+ARN = "arn:aws:s3:::recgov-t-quality"
+KEY = "arn:aws:kms:eu-west-3:123456789012:key/k"
+REQS = deny_requirements(Purpose.QUALITY, principals_for("recgov-t", Purpose.QUALITY), KEY)
+RENDERED = bucket_policy_document(ARN, REQS)
+
+
+def holds_all(doc: dict[str, Any], reqs: Any = REQS) -> list[str]:
+    return [f"{r.sid}: {v.problem}" for r in reqs if not (v := judge(doc, ARN, r)).holds]
+
+
+def statements() -> list[dict[str, Any]]:
+    return copy.deepcopy(RENDERED["Statement"])
+
+
+def by_sid(stmts: list[dict[str, Any]], sid: str) -> dict[str, Any]:
+    return next(s for s in stmts if s["Sid"] == sid)
+
+
+def test_the_rendered_policy_has_every_effect() -> None:
+    assert holds_all(RENDERED) == []
+
+
+def test_equivalent_texts_pass() -> None:
+    stmts = statements()[::-1]  # reordered
+    tls = by_sid(stmts, "DenyInsecureTransport")
+    tls["Action"] = ["s3:*"]  # list instead of string
+    tls["Principal"] = {"AWS": "*"}
+    tls["Condition"]["Bool"]["aws:SecureTransport"] = False  # JSON boolean
+    by_sid(stmts, "DenyWritesOutsidePurpose")["Action"] = "s3:Put*"  # wildcard, stricter
+    by_sid(stmts, "DenyReadsOutsidePurpose")["Resource"] = "arn:aws:s3:::recgov-t-quality*"
+    # Split one statement in two, each with one action.
+    cap = by_sid(stmts, "DenyRetentionBeyondLegalMaximum")
+    stmts.remove(cap)
+    for action in cap["Action"]:
+        stmts.append({**copy.deepcopy(cap), "Sid": f"Cap{action.split(':')[1]}", "Action": action})
+    # Fewer exempted principals is stricter.
+    by_sid(stmts, "DenyDeletesOutsideErasure")["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = []
+    # A tighter retention threshold is stricter.
+    by_sid(stmts, "CapPutObjectRetention")["Condition"]["NumericGreaterThan"][
+        "s3:object-lock-remaining-retention-days"] = "100"
+    stmts.append({"Sid": "Harmless", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket",
+                  "Resource": ARN})
+    assert holds_all({"Version": "2012-10-17", "Statement": stmts}) == []
+
+
+@pytest.mark.parametrize(
+    ("sid", "change", "problem"),
+    [
+        ("DenyInsecureTransport", lambda s: s.update(Effect="Allow"), "nothing denies"),
+        ("DenyInsecureTransport", lambda s: s.update(Principal={"AWS": "arn:aws:iam::1:root"}),
+         "does not apply to everyone"),
+        ("DenyReadsOutsidePurpose", lambda s: s.update(Resource=f"{ARN}/quality/*"), "nothing denies"),
+        ("DenyReadsOutsidePurpose", lambda s: s["Condition"]["ArnNotLike"]["aws:PrincipalArn"].append("*"),
+         "exempts *"),
+        ("DenyNonKmsEncryption", lambda s: s["Condition"]["StringNotEqualsIfExists"].update(
+            {"s3:x-amz-server-side-encryption": ["aws:kms", "AES256"]}), "applies only under"),
+        ("DenyInsecureTransport", lambda s: s["Condition"].update(
+            {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}), "applies only under"),
+        ("DenyRetentionBeyondLegalMaximum", lambda s: s.update(Action="s3:PutObjectRetention"), "s3:PutObject"),
+    ],
+)
+def test_weaker_texts_fail_with_the_reason(sid: str, change: Any, problem: str) -> None:
+    stmts = statements()
+    change(by_sid(stmts, sid))
+    broken = holds_all({"Statement": stmts})
+    assert any(b.startswith(sid) and problem in b for b in broken), broken
+
+
+def test_unknown_principals_accept_any_exemption_but_not_a_missing_deny() -> None:
+    reqs = deny_requirements(Purpose.QUALITY, unknown_principals(Purpose.QUALITY), None)
+    stmts = statements()
+    by_sid(stmts, "DenyReadsOutsidePurpose")["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = ["arn:aws:iam::9:role/x"]
+    assert holds_all({"Statement": stmts}, reqs) == []
+    assert holds_all({"Statement": [s for s in stmts if s["Sid"] != "DenyReadsOutsidePurpose"]}, reqs)
+
+
+def test_an_allow_to_everyone_is_found() -> None:
+    doc = json.loads(json.dumps(RENDERED))
+    doc["Statement"].append({"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "s3:GetObject",
+                             "Resource": f"{ARN}/*"})
+    doc["Statement"].append({"Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+                             "Action": "s3:PutObject", "Resource": f"{ARN}/*"})
+    assert public_allows(doc) == ["Open"]
+    assert public_allows(RENDERED) == []
