@@ -1,6 +1,8 @@
 """An embedded AWS emulator: moto's server mode on a free loopback port.
 
-The emulator holds state in this process; stopping it discards everything. Clients reach it through
+The emulator holds state in this process, and moto keeps it in process-wide backends: every
+emulator of a process sees the same resources. A started emulator is therefore emptied first, so
+each run begins with a clean account; run one emulator per process at a time. Clients reach it through
 ``endpoint_url`` (or ``AWS_ENDPOINT_URL``) with any credentials, as boto3 reaches AWS.
 """
 
@@ -61,6 +63,8 @@ class Emulator:
         while True:
             try:
                 with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=1):
+                    # A previous emulator of this process left its resources in moto's backends.
+                    self.reset()
                     return self
             except OSError:
                 if time.monotonic() > deadline:
@@ -69,7 +73,7 @@ class Emulator:
                 time.sleep(0.05)
 
     def stop(self) -> None:
-        """Stop the server; its state is gone."""
+        """Stop the server (its resources stay in moto's process-wide backends until the next start)."""
         if self._server is not None:
             self._server.stop()
             self._server = None

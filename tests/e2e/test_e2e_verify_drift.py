@@ -1,0 +1,95 @@
+"""Deploy, verify, drift, verify, redeploy, verify: the program, the deployed state and the checks agree."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from governance.checks import CHECKS
+from governance.model import Report, Status
+from governance.verify import verify
+from lifecycle.loader import load_policy
+from sandbox.deploy import deploy
+from sandbox.drift import DRIFTS, drift
+from tests.e2e.conftest import CONFIG, STACK, Deployed
+
+pytestmark = pytest.mark.e2e
+POLICY = load_policy()
+
+# drift -> (every check that must fail, on which purpose's bucket, the message it must say).
+# A drift may rightly fail more than one check (a longer lock also lengthens the worst case);
+# every other result must still pass.
+MATRIX: dict[str, tuple[set[str], str, str]] = {
+    "noncurrent-expiry-removed": ({"RG-LIFECYCLE-WORST-CASE"}, "quality",
+                                  r"keeps recordings up to unbounded .*no enabled rule .* removes noncurrent versions"),
+    "multipart-abort-removed": ({"RG-LIFECYCLE-MULTIPART"}, "quality", r"incomplete uploads unbounded"),
+    "delete-marker-rule-removed": ({"RG-LIFECYCLE-DELETE-MARKERS"}, "evaluations", r"removes expired delete markers"),
+    "log-retention-shortened": ({"RG-ACCESS-LOGS-MIN-RETENTION", "RG-ACCESS-LOGGING"}, "access-logs",
+                                r"may remove access logs after 30 days; they must be kept at least 180 days"),
+    "governance-lock-raised": ({"RG-OBJECT-LOCK-DEFAULT", "RG-LIFECYCLE-WORST-CASE"}, "evaluations",
+                               r"default retention GOVERNANCE for 400 days; .* GOVERNANCE for 359 days"),
+    "compliance-lock-beyond-law": ({"RG-OBJECT-LOCK-COMPLIANCE-MAX", "RG-OBJECT-LOCK-DEFAULT",
+                                    "RG-LIFECYCLE-WORST-CASE"}, "proof",
+                                   r"COMPLIANCE mode for 2000 days .* beyond the legal maximum of 1825 days"),
+    "public-access-block-relaxed": ({"RG-PUBLIC-ACCESS-BLOCK"}, "proof", r"leaves BlockPublicPolicy off"),
+    "sse-s3-default": ({"RG-ENCRYPTION-DEFAULT", "RG-KMS-KEY-ROTATION"}, "quality",
+                       r"algorithm AES256 instead of aws:kms"),
+    "key-rotation-off": ({"RG-KMS-KEY-ROTATION"}, "evaluations", r"rotation disabled"),
+    "ownership-object-writer": ({"RG-OWNERSHIP-ENFORCED"}, "evaluations", r"object ownership ObjectWriter"),
+    "logging-stopped": ({"RG-ACCESS-LOGGING"}, "proof", r"server access logging off"),
+    "versioning-suspended": ({"RG-VERSIONING-ENABLED"}, "access-logs", r"versioning Suspended"),
+    "purpose-retagged": ({"RG-PURPOSE-TAG"}, "evaluations", r"recgov:purpose=marketing"),
+    "tls-deny-removed": ({"RG-POLICY-TLS-ONLY"}, "quality", r"lacking DenyInsecureTransport"),
+    "tamper-deny-removed": ({"RG-POLICY-TAMPER"}, "proof", r"lacking DenyConfigurationChanges"),
+    "purpose-read-deny-removed": ({"RG-POLICY-PURPOSE-ACCESS"}, "quality", r"lacking DenyReadsOutsidePurpose"),
+    "kms-deny-removed": ({"RG-POLICY-ENCRYPTION"}, "evaluations", r"lacking DenyNonKmsEncryption"),
+    "retention-cap-removed": ({"RG-POLICY-RETENTION-CAP"}, "proof", r"lacking DenyRetentionBeyondLegalMaximum"),
+    "public-read-allowed": ({"RG-POLICY-NO-PUBLIC-ALLOW"}, "evaluations", r"PublicRead that allow access to everyone"),
+    "replicated-elsewhere": ({"RG-REPLICATION-SAME-PURPOSE"}, "quality",
+                             r"replicates recordings to sandbox-unmanaged-copies \(not governed here\)"),
+    "bucket-deleted": ({"RG-BUCKET-EXISTS"}, "evaluations", r"does not exist"),
+}
+
+
+def _verify(deployed: Deployed) -> Report:
+    return verify(None, POLICY, outputs=deployed.outputs, endpoint_url=deployed.emulator.endpoint_url,
+                  region=deployed.emulator.region)
+
+
+def _failing(report: Report) -> list[tuple[str, str, str]]:
+    return [(r.check, r.resource, r.message) for r in report.results if r.status is not Status.PASS]
+
+
+def test_deployed_stack_passes_every_check(deployed: Deployed) -> None:
+    report = _verify(deployed)
+    assert _failing(report) == []
+    assert report.summary.exit_code == 0
+    assert {r.check for r in report.results} == {c.meta.id for c in CHECKS}
+    assert {r.resource for r in report.results} >= set(deployed.outputs["buckets"].values())
+
+
+def test_the_matrix_covers_every_check_and_every_drift() -> None:
+    assert set(MATRIX) == {d.name for d in DRIFTS}
+    assert set().union(*(checks for checks, _, _ in MATRIX.values())) == {c.meta.id for c in CHECKS}
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_drift_fails_exactly_its_checks_and_redeploy_restores(deployed: Deployed, name: str) -> None:
+    checks, purpose, message = MATRIX[name]
+    bucket = deployed.bucket(purpose)
+    change = drift(name)
+    clients = deployed.client
+    change.apply(clients, deployed.outputs)
+    try:
+        failing = _failing(_verify(deployed))
+        assert {check for check, _, _ in failing} == checks, failing
+        assert any(check in checks and resource == bucket and re.search(message, text)
+                   for check, resource, text in failing), failing
+        assert all(status_check in checks for status_check, _, _ in failing)
+    finally:
+        if change.undo is not None:
+            change.undo(clients, bucket, deployed.outputs)
+        # Deploying again is how drift is repaired (`pulumi up` on AWS).
+        deploy(deployed.emulator.endpoint_url, stack=STACK, config=CONFIG)
+    assert _failing(_verify(deployed)) == []
