@@ -14,10 +14,11 @@ import boto3
 from botocore.config import Config
 
 MAX_ATTEMPTS = 8
-"""botocore's ``max_attempts``: retries after the first attempt (so at most 9 calls). Adaptive mode retries throttling and transient errors with
-exponential backoff (capped at 20 s a wait) and rate-limits the client after a throttle; eight
-retries ride out a throttling burst of tens of seconds on a large account, yet a call that keeps
-failing still ends, as unreadable, within about two minutes."""
+"""botocore's ``max_attempts``: retries after the first call, so at most 9 calls. Adaptive mode
+retries throttling and transient errors with exponential backoff (capped at 20 s a wait) and
+rate-limits the client after a throttle; eight retries ride out a throttling burst of tens of
+seconds on a large account, yet a call that keeps failing still ends, as unreadable, within about
+two minutes."""
 
 DEFAULT_WORKERS = 16
 """Buckets collected at once. Each bucket's reads are sequential; sixteen in flight keep latency

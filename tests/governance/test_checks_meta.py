@@ -1,0 +1,59 @@
+"""Meta: every check has metadata, a citation, read-only permissions, and a README catalogue entry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from governance.catalogue import current_section, main, render_catalogue, replace_section
+from governance.checks import CHECKS, Check
+from governance.checks.base import unknown_principals
+from governance.checks.bucket_policy import GROUPS
+from lifecycle.access import AUDITOR_ACTIONS, Principals, deny_requirements
+from lifecycle.legal import RULES, Purpose, cite
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.meta.id)
+def test_each_check_is_described(check: Check) -> None:
+    m = check.meta
+    assert re.fullmatch(r"RG-[A-Z0-9]+(-[A-Z0-9]+)+", m.id)
+    assert m.title and m.description and m.remediation
+    assert m.rules and all(r in RULES for r in m.rules) and cite(*m.rules)
+    assert m.permissions
+    for permission in m.permissions:
+        # Read-only, and granted to the auditor role the program deploys.
+        assert permission.split(":")[1].startswith(("Get", "List", "Describe")), permission
+        assert permission in AUDITOR_ACTIONS, permission
+    assert f"`{m.id}`" in README.read_text(encoding="utf-8")
+
+
+def test_ids_are_unique() -> None:
+    ids = [c.meta.id for c in CHECKS]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_bucket_policy_requirement_belongs_to_a_check() -> None:
+    grouped = {sid for sids in GROUPS.values() for sid in sids}
+    for purpose in Purpose:
+        for principals in (unknown_principals(purpose), Principals(deployer=("d",))):
+            for req in deny_requirements(purpose, principals, "arn:aws:kms:eu-west-3:1:key/k"):
+                assert req.sid in grouped, req.sid
+    assert set(GROUPS) <= {c.meta.id for c in CHECKS}
+
+
+def test_the_readme_catalogue_is_generated_from_the_registry() -> None:
+    assert current_section(README.read_text(encoding="utf-8")) == render_catalogue(), (
+        "run: python -m governance.catalogue --write README.md")
+    assert main(["--check", str(README)]) == 0
+
+
+def test_a_stale_catalogue_is_detected(tmp_path: Path) -> None:
+    stale = tmp_path / "README.md"
+    stale.write_text(replace_section(README.read_text(encoding="utf-8"), "old\n"), encoding="utf-8")
+    assert main(["--check", str(stale)]) == 1
+    assert main(["--write", str(stale)]) == 0
+    assert main(["--check", str(stale)]) == 0

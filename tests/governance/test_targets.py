@@ -1,0 +1,46 @@
+"""Targets: NAME=PURPOSE, stack outputs as ``pulumi stack output --json`` prints them, principals."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance.targets import StackOutputs, Target, TargetError, parse_bucket_option
+from lifecycle.legal import Purpose
+
+OUTPUTS = {
+    "buckets": {"quality": "q", "proof": "p", "evaluations": "e", "access-logs": "l"},
+    "keyArns": {"quality": "kq"},
+    "roleArns": {"quality": {"writer": "w", "reader": "r", "erasure": "x"}, "proof": {"writer": "pw", "reader": "pr"}},
+    "auditorRoleArn": "aud",
+    "deployerArn": "dep",
+    "policyDigest": "sha256:abc",
+}
+
+
+def test_name_equals_purpose() -> None:
+    assert parse_bucket_option(" b = quality ") == Target("b", Purpose.QUALITY)
+    for bad in ("b", "=quality", "b=", "b=sales"):
+        with pytest.raises(TargetError):
+            parse_bucket_option(bad)
+
+
+def test_stack_outputs_give_targets_keys_and_principals() -> None:
+    outputs = StackOutputs.from_dict(OUTPUTS)
+    assert Target("q", Purpose.QUALITY) in outputs.targets() and len(outputs.targets()) == 4
+    quality = outputs.principals(Purpose.QUALITY)
+    assert quality is not None and quality.erasure == ("x",) and quality.deployer == ("dep",)
+    proof = outputs.principals(Purpose.PROOF)
+    assert proof is not None and proof.erasure == () and proof.legal_hold == ("pr",)
+    logs = outputs.principals(Purpose.ACCESS_LOGS)
+    assert logs is not None and logs.readers == ("aud",)
+    # Evaluations' roles are not among the outputs: unknown, not empty.
+    assert outputs.principals(Purpose.EVALUATIONS) is None
+    configured = {"evaluations": {"writer": ("cw",), "reader": ("cr",), "erasure": ("ce",)}}
+    evaluations = outputs.principals(Purpose.EVALUATIONS, configured)
+    assert evaluations is not None and evaluations.writers == ("cw",)
+
+
+def test_unusable_outputs_are_refused() -> None:
+    for doc in ([], {}, {"buckets": {}}, {"buckets": {"sales": "s"}}, {"buckets": {"quality": "q"}, "keyArns": ["k"]}):
+        with pytest.raises(TargetError):
+            StackOutputs.from_dict(doc)
