@@ -2,8 +2,9 @@
 
 Listing is paginated and runs concurrently across prefixes (expanded a few levels down, because every
 recording key starts with its purpose). A version page carries neither encryption nor lock fields, so
-each version gets one HEAD; ``GetObjectRetention``/``GetObjectLegalHold`` are called only when the
-bucket has Object Lock and HEAD did not return the lock fields (HEAD omits them without permission).
+each version gets one HEAD, which also carries the lock fields to a caller allowed to read them;
+``GetObjectRetention``/``GetObjectLegalHold`` are called only on buckets with Object Lock, once per
+bucket to learn whether HEAD's silence means "absent" or "hidden" (see :class:`LockProbe`).
 Only Get/List/Head calls are made. This caps near 10 k versions per second per core: for tens of
 millions of recordings use the inventory.
 """
@@ -11,6 +12,7 @@ millions of recordings use the inventory.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -88,31 +90,60 @@ def plan_prefixes(s3: Any, bucket: str, want: int) -> tuple[list[str], list[dict
     return leaves, found
 
 
-def _lock_fields(s3: Any, bucket: str, v: dict[str, Any], head: dict[str, Any], locked: bool,
+class LockProbe:
+    """Whether HEAD's silence about a lock field means "absent" or "hidden", learnt once per bucket.
+
+    HEAD returns lock fields only to a caller allowed to read them. The first version whose HEAD
+    lacks a field is asked with the field's own Get call: denied (or failing) makes the field
+    unreadable; absent confirms that HEAD can be trusted; present means HEAD hides it, so every
+    version is asked from then on.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.state: dict[str, str] = {}
+
+    def ask(self, s3: Any, field_name: str, call: Callable[..., Any], ident: dict[str, Any],
+            unreadable: set[str]) -> dict[str, Any] | None:
+        """The Get call's answer when it is needed, else None."""
+        with self._lock:
+            state = self.state.get(field_name)
+            if state in ("trusted", "unreadable"):
+                return None
+            self.state[field_name] = "probing" if state is None else state
+        try:
+            answer: dict[str, Any] = call(**ident)
+        except ClientError as err:
+            if _code(err) in ABSENT:
+                self.state[field_name] = "trusted"
+                return None
+            self.state[field_name] = "unreadable"
+            unreadable.add(field_name)
+            return None
+        found = answer.get("Retention") or answer.get("LegalHold")
+        self.state[field_name] = "always" if found else "trusted"
+        return answer
+
+
+def _lock_fields(s3: Any, bucket: str, v: dict[str, Any], head: dict[str, Any], probe: LockProbe | None,
                  unreadable: set[str]) -> tuple[Any, Any, Any]:
     mode, until = head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate")
     hold = head.get("ObjectLockLegalHoldStatus")
-    if not locked or (mode and hold):
+    if probe is None:
         return mode, _utc(until), hold
     ident = {"Bucket": bucket, "Key": v["Key"], "VersionId": v["VersionId"]}
-    for call, fieldname in ((s3.get_object_retention, "object_lock_retain_until_date"),
-                            (s3.get_object_legal_hold, "object_lock_legal_hold_status")):
-        try:
-            answer = call(**ident)
-        except ClientError as err:
-            if _code(err) in DENIED:
-                unreadable.add(fieldname)
-            elif _code(err) not in ABSENT:
-                raise
-            continue
-        if "Retention" in answer:
+    if until is None:
+        answer = probe.ask(s3, "object_lock_retain_until_date", s3.get_object_retention, ident, unreadable)
+        if answer and answer.get("Retention"):
             mode, until = answer["Retention"].get("Mode"), answer["Retention"].get("RetainUntilDate")
-        if "LegalHold" in answer:
+    if hold is None:
+        answer = probe.ask(s3, "object_lock_legal_hold_status", s3.get_object_legal_hold, ident, unreadable)
+        if answer and answer.get("LegalHold"):
             hold = answer["LegalHold"].get("Status")
     return mode, _utc(until), hold or "OFF"
 
 
-def _row(s3: Any, bucket: str, v: dict[str, Any], locked: bool, unreadable: set[str],
+def _row(s3: Any, bucket: str, v: dict[str, Any], locked: LockProbe | None, unreadable: set[str],
          details: bool = True) -> tuple[Any, ...]:
     if v["_marker"] or not details:
         return (v["Key"], v["VersionId"], v["IsLatest"], v["_marker"], _utc(v["LastModified"]), None, None, None, None)
@@ -129,7 +160,7 @@ def _row(s3: Any, bucket: str, v: dict[str, Any], locked: bool, unreadable: set[
     return (v["Key"], v["VersionId"], v["IsLatest"], False, _utc(v["LastModified"]), encryption, until, mode, hold)
 
 
-def _list_prefix(s3: Any, bucket: str, prefix: str, locked: bool, unreadable: set[str],
+def _list_prefix(s3: Any, bucket: str, prefix: str, locked: LockProbe | None, unreadable: set[str],
                  details: bool) -> list[tuple[Any, ...]]:
     rows = []
     for page in _pages(s3, bucket, prefix, None):
@@ -155,7 +186,7 @@ def list_bucket(s3: Any, bucket: str, workers: int = 16, *, details: bool = True
     recordings); the encryption and lock columns are then unreadable.
     """
     out = Listing()
-    locked = details and lock_enabled(s3, bucket)
+    locked = LockProbe() if details and lock_enabled(s3, bucket) else None
     if not details:
         out.unreadable |= {"encryption_status", "object_lock_retain_until_date", "object_lock_legal_hold_status"}
     leaves, above = plan_prefixes(s3, bucket, workers * 2)

@@ -143,8 +143,9 @@ def local_root(manifest: Manifest, manifest_path: Path) -> Path:
     if not manifest.files:
         return manifest_path.parent
     first = manifest.files[0].key
+    # The data folder, not the file, identifies the root: a missing file is then reported as missing.
     for ancestor in manifest_path.resolve().parents:
-        if (ancestor / first).is_file():
+        if (ancestor / first).parent.is_dir():
             return ancestor
     raise ManifestError(
         f"{manifest_path}: data file {first} is not under any parent directory of the manifest; keep "

@@ -1,0 +1,130 @@
+"""Benchmark ``recgov audit-objects`` against its references, in one run (not a test).
+
+    python bench/inventory_gen.py --out /tmp/inv
+    python bench/audit_objects.py --parquet /tmp/inv/parquet/.../manifest.json --csv /tmp/inv/csv/.../manifest.json
+
+Each measurement runs in its own child process; its wall time and peak resident memory (ru_maxrss
+from wait4) are printed beside rows per second:
+
+- Parquet: ``audit-objects`` (MD5 of every file, then every object check in one scan) beside a raw
+  DuckDB count over the same files (``count(key)`` reads the key column; ``count(*)`` alone would
+  answer from the Parquet footers without reading any row);
+- CSV.gz: ``audit-objects`` beside plain decompression of the same files (``gzip -dc``), once on
+  one core and once with one process per core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTHON = sys.executable
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One child process's cost."""
+
+    label: str
+    seconds: float
+    peak_mb: float
+
+
+def run_child(label: str, argv: list[str]) -> Measure:
+    """Run ``argv`` to completion; wall time and its own peak RSS (children of it included)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode not in (0, 1):  # audit-objects exits 1 on violations, which the data has
+        raise SystemExit(f"{label} failed ({proc.returncode}): {err}")
+    return Measure(label, seconds, usage.ru_maxrss / 1024)
+
+
+def data_files(manifest: Path) -> list[Path]:
+    """The manifest's data files (under the ancestor that plays the destination bucket)."""
+    doc = json.loads(manifest.read_text())
+    root = manifest.parents[4]  # <root>/<prefix>/<bucket>/<config>/<timestamp>/manifest.json
+    return [root / f["key"] for f in doc["files"]]
+
+
+def count_rows(files: list[Path]) -> int:
+    """Rows in the inventory, from the Parquet footers or by decompressing the CSV.
+
+    Counted in a child: on Linux a forked child starts with its parent's peak RSS, so the parent
+    stays small (DuckDB is never imported here) and the children's peaks are their own.
+    """
+    if files[0].suffix == ".parquet":
+        listing = ", ".join(f"'{p}'" for p in files)
+        query = f"SELECT count(*) FROM read_parquet([{listing}])"
+        code = f"import duckdb; print(duckdb.execute({query!r}).fetchall()[0][0])"
+        return int(subprocess.run([PYTHON, "-c", code], capture_output=True, check=True, text=True).stdout)
+    total = 0
+    for p in files:
+        out = subprocess.run(f"gzip -dc '{p}' | wc -l", shell=True, capture_output=True, check=True)
+        total += int(out.stdout)
+    return total
+
+
+def audit_argv(manifest: Path) -> list[str]:
+    """The command measured: the real CLI, every object check, report rendered and discarded."""
+    return [PYTHON, "-c", "from governance.cli import main; main()", "audit-objects", "--inventory", str(manifest),
+            "--as-of", "2025-06-01", "--format", "json", "--output", os.devnull]
+
+
+def raw_count_argv(files: list[Path]) -> list[str]:
+    listing = ", ".join(f"'{p}'" for p in files)
+    code = f"import duckdb; print(duckdb.execute(\"SELECT count(key) FROM read_parquet([{listing}])\").fetchall())"
+    return [PYTHON, "-c", code]
+
+
+def gunzip_argv(files: list[Path], parallel: int) -> list[str]:
+    quoted = " ".join(f"'{p}'" for p in files)
+    return ["sh", "-c", f"printf '%s\\n' {quoted} | xargs -P {parallel} -n 1 sh -c 'gzip -dc \"$0\" > /dev/null'"]
+
+
+def report(rows: int, measures: list[Measure], reference: Measure) -> None:
+    print(f"{'measurement':44} {'seconds':>8} {'M rows/s':>9} {'peak MB':>8} {'x ref':>6}")
+    for m in measures:
+        print(f"{m.label:44} {m.seconds:8.2f} {rows / m.seconds / 1e6:9.2f} {m.peak_mb:8.0f} "
+              f"{m.seconds / reference.seconds:6.2f}")
+
+
+def main() -> None:
+    """Run the measurements given on the command line."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parquet", type=Path, help="manifest.json of a Parquet inventory")
+    parser.add_argument("--csv", type=Path, help="manifest.json of a CSV.gz inventory")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    print(f"cores: {cores}; python {sys.version.split()[0]}")
+    if args.parquet:
+        files = data_files(args.parquet)
+        rows = count_rows(files)
+        size = sum(p.stat().st_size for p in files) / 1e6
+        print(f"\nParquet: {rows:,} rows in {len(files)} files ({size:,.0f} MB)")
+        raw = run_child("raw DuckDB count(key), same files", raw_count_argv(files))
+        audit = run_child("recgov audit-objects (MD5 + all checks)", audit_argv(args.parquet))
+        report(rows, [raw, audit], raw)
+    if args.csv:
+        files = data_files(args.csv)
+        rows = count_rows(files)
+        size = sum(p.stat().st_size for p in files) / 1e6
+        print(f"\nCSV.gz: {rows:,} rows in {len(files)} files ({size:,.0f} MB)")
+        serial = run_child("gzip -dc, one process", gunzip_argv(files, 1))
+        parallel = run_child(f"gzip -dc, {cores} processes", gunzip_argv(files, cores))
+        audit = run_child("recgov audit-objects (MD5 + all checks)", audit_argv(args.csv))
+        report(rows, [serial, parallel, audit], parallel)
+
+
+if __name__ == "__main__":
+    main()
