@@ -93,7 +93,9 @@ class Emulator:
         every request (an environment variable is read once, when moto is imported).
         """
         count = "0" if enabled else "inf"
-        req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset-auth", data=count.encode(), method="POST")
+        # A form content type would make the server parse the body away: send plain text.
+        req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset-auth", data=count.encode(), method="POST",
+                                     headers={"Content-Type": "text/plain"})
         with urllib.request.urlopen(req, timeout=5):
             pass
 
