@@ -5,6 +5,8 @@
 - ``text``: a table for a terminal or CI log, summary and verdict on the last line;
 - ``json``: the machine contract of DESIGN section 6 (schema in ``governance/schemas``);
 - ``markdown``: a pull-request comment, failures first, every value escaped;
+- ``html``: a self-contained page for auditors, with charts and folded evidence, printable to PDF
+  (:mod:`governance.report.html`, which also combines several reports into one page);
 - ``junit``: one test case per check and resource, for CI test dashboards;
 - ``sarif``: SARIF 2.1.0 for code scanning, with rule help and citations.
 
@@ -17,6 +19,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from governance.model import Report
+from governance.report.html import render_html
 from governance.report.json_report import render_json
 from governance.report.junit import render_junit
 from governance.report.markdown import render_markdown
@@ -30,6 +33,7 @@ FORMATS: Mapping[str, Renderer] = MappingProxyType(
         "text": render_text,
         "json": render_json,
         "markdown": render_markdown,
+        "html": render_html,
         "junit": render_junit,
         "sarif": render_sarif,
     }

@@ -11,8 +11,8 @@ from governance.model import Report
 from governance.report import FORMATS, UnknownFormatError, render
 
 
-def test_formats_are_the_documented_five_in_order() -> None:
-    assert list(FORMATS) == ["text", "json", "markdown", "junit", "sarif"]
+def test_formats_are_the_documented_six_in_order() -> None:
+    assert list(FORMATS) == ["text", "json", "markdown", "html", "junit", "sarif"]
 
 
 def test_formats_cannot_be_changed_at_run_time() -> None:
