@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Prove that a fresh clone of the committed tree runs `make demo` to exit 0 with reports on disk.
+# To keep it cheap it reuses an installed environment (VENV, default: this checkout's .venv) instead
+# of reinstalling: the clone gets a .venv whose bin/ links there and whose set-up stamp is current,
+# and PYTHONPATH makes the clone's own code the code that runs (checked below).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+venv="${VENV:-$here/.venv}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+git clone --quiet "$here" "$work/recgov"
+cd "$work/recgov"
+mkdir .venv
+ln -s "$venv/bin" .venv/bin
+touch .venv/.installed
+export PYTHONPATH="$PWD"
+.venv/bin/python -c 'import sys, sandbox; assert sandbox.__file__.startswith(sys.argv[1]), sandbox.__file__' "$PWD"
+
+started=$(date +%s.%N)
+make --no-print-directory demo
+finished=$(date +%s.%N)
+
+for report in verify.txt verify.json verify.md verify.junit.xml verify.sarif stack-outputs.json calls.csv; do
+  test -s "reports/$report" || { echo "missing reports/$report" >&2; exit 1; }
+done
+.venv/bin/python - <<'PY'
+import json
+summary = json.load(open("reports/verify.json", encoding="utf-8"))["summary"]
+assert summary["fail"] == 0 and summary["error"] == 0 and summary["pass"] > 0, summary
+PY
+echo "fresh clone: make demo exited 0 in $(awk "BEGIN {printf \"%.1f\", $finished - $started}") s, reports in reports/"
