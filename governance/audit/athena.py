@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from governance.audit.errors import AuditInputError, ChecksumError, ManifestError
-from governance.audit.findings import BucketAudit
+from governance.audit.findings import BucketAudit, keys_of
 from governance.audit.manifest import Manifest
 from governance.audit.source import COLUMNS
-from governance.audit.sql import Dialect, Thresholds, audit_query, legal_hold_query, literal
+from governance.audit.sql import Dialect, Thresholds, audit_query, combine, legal_hold_query, literal
 
 POLL_SECONDS = 1.0
 TIMEOUT_SECONDS = 1800.0
@@ -118,7 +118,8 @@ def audit_athena(client: Any, target: AthenaTarget, manifest: Manifest, t: Thres
     """Run the shared audit SQL (Athena dialect) over the manifest's files."""
     fields = frozenset(f for f in manifest.fields if f in COLUMNS)
     where = path_filter(manifest)
-    row = run_query(client, audit_query(target.relation, t, fields, Dialect.ATHENA, where), target)[0]
+    groups = run_query(client, audit_query(target.relation, t, fields, Dialect.ATHENA, where), target)
+    row = combine(groups, t, fields, Dialect.ATHENA, keys_of)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         for h in run_query(client, legal_hold_query(target.relation, register_limit, fields, where), target):

@@ -9,9 +9,9 @@ import duckdb
 
 from governance.audit.errors import ManifestError
 from governance.audit.files import Inventory
-from governance.audit.findings import BucketAudit
+from governance.audit.findings import BucketAudit, keys_of
 from governance.audit.source import VIEW, connect, create_view
-from governance.audit.sql import Dialect, Thresholds, audit_query, legal_hold_query
+from governance.audit.sql import Dialect, Thresholds, audit_query, combine, legal_hold_query
 from lifecycle.legal import LIMITS, Purpose
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy
 from lifecycle.render import render_bucket
@@ -47,7 +47,8 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]
 def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, fields: frozenset[str],
                register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
     """Run the shared audit SQL over the view ``inventory`` of one bucket."""
-    row = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB))[0]
+    groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB))
+    row = combine(groups, t, fields, Dialect.DUCKDB, keys_of)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         holds = fetch_dicts(con, legal_hold_query(VIEW, register_limit, fields))

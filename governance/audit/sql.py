@@ -9,10 +9,11 @@ timestamps), as in the Athena table AWS documents for Parquet and ORC inventorie
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from lifecycle.legal import Purpose
 
@@ -26,8 +27,9 @@ class Dialect(StrEnum):
 
 FUNCTIONS: dict[Dialect, dict[str, str]] = {
     # Both are partial-match regular expression predicates (RE2 and Joni agree on the syntax used).
-    Dialect.DUCKDB: {"regex": "regexp_matches"},
-    Dialect.ATHENA: {"regex": "regexp_like"},
+    # Seconds since the epoch as a double: cheaper per row than adding an interval to a timestamp.
+    Dialect.DUCKDB: {"regex": "regexp_matches", "seconds": "epoch"},
+    Dialect.ATHENA: {"regex": "regexp_like", "seconds": "to_unixtime"},
 }
 
 KMS_STATUSES = ("SSE-KMS", "DSSE-KMS")
@@ -114,9 +116,10 @@ def aggregates(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[A
         Aggregate("aged_markers", f"{marker} AND {old}", keys=True),
     ]
     if "object_lock_retain_until_date" in have:
-        until = "object_lock_retain_until_date"
-        beyond_legal = f"{until} > last_modified_date + INTERVAL '{t.legal_max_days}' DAY"
-        beyond_limit = f"{until} > last_modified_date + INTERVAL '{t.lock_limit_days}' DAY"
+        secs = FUNCTIONS[dialect]["seconds"]
+        held_for = f"{secs}(object_lock_retain_until_date) - {secs}(last_modified_date)"
+        beyond_legal = f"{held_for} > {t.legal_max_days * 86400}"
+        beyond_limit = f"{held_for} > {t.lock_limit_days * 86400}"
         out += [
             Aggregate("lock_beyond_retention", f"{version} AND {beyond_limit} AND NOT ({beyond_legal})", keys=True),
             Aggregate("lock_beyond_legal", f"{version} AND {beyond_legal}", keys=True),
@@ -140,14 +143,42 @@ def aggregates(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[A
 
 
 def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect, where: str = "") -> str:
-    """One query, one scan, one row: a ``<name>_count`` (and ``<name>_keys``) per aggregate."""
-    columns = []
-    for a in aggregates(t, fields, dialect):
-        columns.append(f"count(*) FILTER (WHERE {a.condition}) AS {a.name}_count")
-        if a.keys:
-            columns.append(f"{_array(f'min(key, {t.sample}) FILTER (WHERE {a.condition})', dialect)} AS {a.name}_keys")
-    clause = f"\nWHERE {where}" if where else ""
-    return "SELECT\n  " + ",\n  ".join(columns) + f"\nFROM {source}{clause}"
+    """One query, one scan: rows grouped by which findings they belong to.
+
+    Each row gets a bit per aggregate; grouping by that bitmask costs one small hash lookup per row,
+    and the first keys are kept once per group rather than once per finding. :func:`combine` turns
+    the few groups back into a count (and first keys) per finding. Only rows with a finding that
+    lists keys feed the key lists.
+    """
+    aggs = aggregates(t, fields, dialect)
+    flags = " + ".join(f"CASE WHEN {a.condition} THEN {1 << i} ELSE 0 END" for i, a in enumerate(aggs))
+    keyed = " + ".join(f"CASE WHEN {a.condition} THEN 1 ELSE 0 END" for a in aggs if a.keys) or "0"
+    keys = _array(f"min(key, {t.sample}) FILTER (WHERE keyed > 0)", dialect)
+    clause = f" WHERE {where}" if where else ""
+    return (
+        f"SELECT flags, count(*) AS n, {keys} AS first_keys\n"
+        f"FROM (SELECT key, {flags} AS flags,\n  {keyed} AS keyed\n  FROM {source}{clause}) AS flagged\n"
+        "GROUP BY flags"
+    )
+
+
+def combine(rows: Iterable[Mapping[str, Any]], t: Thresholds, fields: Iterable[str], dialect: Dialect,
+            keys_of: Callable[[Any], list[str]]) -> dict[str, Any]:
+    """Counts and first keys per finding from :func:`audit_query`'s groups (values may be text)."""
+    aggs = aggregates(t, fields, dialect)
+    out: dict[str, Any] = {f"{a.name}_count": 0 for a in aggs}
+    pooled: dict[str, list[str]] = {a.name: [] for a in aggs if a.keys}
+    for row in rows:
+        flags, count = int(row["flags"]), int(row["n"])
+        for i, a in enumerate(aggs):
+            if flags & (1 << i):
+                out[f"{a.name}_count"] += count
+                if a.keys:
+                    pooled[a.name] += keys_of(row["first_keys"])
+    # Each group kept its own smallest keys, so the smallest of their union are the finding's.
+    for name, keys in pooled.items():
+        out[f"{name}_keys"] = sorted(set(keys))[: t.sample] or None
+    return out
 
 
 def legal_hold_query(source: str, limit: int, fields: Iterable[str], where: str = "") -> str:
