@@ -36,7 +36,7 @@ KIND_TITLES = {
 }
 """Section titles for the report kinds the commands produce; another kind is shown by its name."""
 
-CELL_LIMIT = 240
+CELL_LIMIT = 120
 """Characters of observed/required evidence shown in a table cell; the whole of it is folded below."""
 
 _RULE_ID = re.compile(r"R\d+\b")
@@ -114,7 +114,7 @@ def limit_line(purpose: str) -> str:
 
 
 def rule_cell(citations: Sequence[str]) -> str:
-    """Each cited rule with its title and its sources as :data:`lifecycle.legal.RULES` states them."""
+    """Each cited rule with its sources as :data:`lifecycle.legal.RULES` states them."""
     out = []
     for citation in dict.fromkeys(citations):
         m = _RULE_ID.match(citation)
@@ -122,13 +122,15 @@ def rule_cell(citations: Sequence[str]) -> str:
         if rule is None:
             out.append(f'<span class="rule">{esc(citation)}</span>')
         else:
-            out.append(f'<span class="rule"><b>{esc(rule.id)}</b> {esc(rule.title)}'
+            # The sources beside the id; the rule's wording is in the "Rules cited" table, once, which
+            # keeps a control that cites four rules from filling a page.
+            out.append(f'<span class="rule" title="{esc(rule.title)}"><b>{esc(rule.id)}</b> '
                        f"<small>{esc('; '.join(rule.sources))}</small></span>")
     return "".join(out) or '<span class="muted">none cited</span>'
 
 
-CONTROL_COLUMNS = (("Status", 8), ("Control", 15), ("Resource", 12), ("Finding", 23), ("Observed", 11),
-                   ("Required", 11), ("Rule", 20))
+CONTROL_COLUMNS = (("Status", 8), ("Control", 15), ("Resource", 12), ("Finding", 26), ("Observed", 11),
+                   ("Required", 11), ("Rule", 17))
 """Columns of a purpose's control table with their share of the width (percent)."""
 
 

@@ -32,6 +32,8 @@ pre { margin: 6px 0 0; padding: 10px; background: var(--soft); border: 1px solid
 small, .muted { color: var(--muted); }
 .banner { border-radius: 8px; padding: 18px 22px; border-left: 10px solid; margin-bottom: 18px; }
 .banner p { margin: 4px 0 0; }
+.banner .word { margin: 0; }
+.report .banner .word { font-size: 22px; }
 .banner .kicker { margin: 0 0 4px; text-transform: uppercase; font-size: 12px; letter-spacing: .08em; }
 .v-bad { background: var(--bad-bg); border-color: var(--bad); } .v-bad .word { color: var(--bad); }
 .v-ok { background: var(--ok-bg); border-color: var(--ok); } .v-ok .word { color: var(--ok); }
@@ -60,7 +62,7 @@ tr.evidence > td { border-top: 0; padding-top: 0; background: #fcfcfd; }
 td.msg { white-space: pre-line; }
 .sev { display: block; margin-top: 4px; font-size: 12px; color: var(--muted); }
 .rule { display: block; margin-bottom: 4px; }
-.rule small { display: block; }
+.rule small { display: inline; }
 details > summary { cursor: pointer; color: var(--muted); font-size: 12px; padding: 4px 0; }
 details[open] > summary { color: var(--ink); }
 figure { margin: 12px 0 20px; padding: 12px; border: 1px solid var(--line); border-radius: 6px; }

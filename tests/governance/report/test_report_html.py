@@ -150,7 +150,8 @@ def test_every_control_shows_status_sentence_values_and_the_rules_sources(sample
             assert esc(value) in out, value
         for citation in r.citations:
             rule = RULES[citation.split()[0]]
-            assert esc(rule.title) in out and esc("; ".join(rule.sources)) in out, rule.id
+            assert f'<b>{rule.id}</b> <small>{esc("; ".join(rule.sources))}</small>' in out, rule.id
+            assert f"<td>{esc(rule.title)}</td>" in out, f"{rule.id} missing from the rules cited"
     assert esc('{"expiration_days": 90, "noncurrent_expiration_days": null}') in out
     assert "Recordings are gone by the legal maximum" in out  # the control's title from its metadata
     assert "Legal maximum: <b>181 days</b> (6 months)" in out
