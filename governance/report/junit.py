@@ -13,6 +13,7 @@ from typing import Any
 
 from governance.model import Report, Result, Status
 from governance.report.common import compact_json, summary_sentence, verdict, visible
+from governance.report.text import tables_text
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -71,6 +72,9 @@ def render_junit(report: Report) -> str:
     for key, value in meta.items():
         ET.SubElement(props, "property", {"name": _text(key), "value": _text(value)})
     suite.extend(_testcase(r) for r in report.results)
-    ET.SubElement(suite, "system-out").text = f"{summary_sentence(summary)}. Verdict: {verdict(summary)}."
+    # Tables (per-agent rates, the legal-hold register) have no test case of their own: they are
+    # evidence, carried in the suite's output so that a dashboard shows them beside the verdict.
+    out = [f"{summary_sentence(summary)}. Verdict: {verdict(summary)}.", *tables_text(report)]
+    ET.SubElement(suite, "system-out").text = "\n".join(out)
     ET.indent(root)
     return XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"

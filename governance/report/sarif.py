@@ -173,6 +173,9 @@ def sarif_document(report: Report) -> dict[str, Any]:
                     "generated_at": report.generated_at,
                     "policy_digest": report.policy_digest,
                     "target": jsonable(report.target),
+                    # Evidence without a location of its own (per-agent rates, legal holds).
+                    "tables": {name: [jsonable(dict(row)) for row in rows]
+                               for name, rows in sorted(report.tables.items())},
                 },
             }
         ],

@@ -64,6 +64,18 @@ def _cell(value: Any) -> str:
     return one_line(value if isinstance(value, str) else compact_json(value))
 
 
+def tables_text(report: Report) -> list[str]:
+    """Each of the report's tables (per-agent rates, the legal-hold register ...) as text lines."""
+    lines: list[str] = []
+    for name, table in sorted(report.tables.items()):
+        lines += ["", f"{_cell(name)} ({len(table)} rows)"]
+        if table:
+            headers = list(dict.fromkeys(str(k) for row in table for k in row))
+            rows = [[_cell(row.get(h, "")) for h in headers] for row in table]
+            lines += format_table([_cell(h) for h in headers], rows, [TABLE_CELL_WIDTH] * len(headers))
+    return lines
+
+
 def render_text(report: Report) -> str:
     """The report as plain text."""
     summary = report.summary
@@ -91,11 +103,6 @@ def render_text(report: Report) -> str:
                 lines += _wrap(f"  {one_line(c)}", "    ")
     else:
         lines.append("No results: no check was run against any resource.")
-    for name, table in sorted(report.tables.items()):
-        lines += ["", f"{_cell(name)} ({len(table)} rows)"]
-        if table:
-            headers = list(dict.fromkeys(str(k) for row in table for k in row))
-            rows = [[_cell(row.get(h, "")) for h in headers] for row in table]
-            lines += format_table([_cell(h) for h in headers], rows, [TABLE_CELL_WIDTH] * len(headers))
+    lines += tables_text(report)
     lines += ["", f"Summary: {summary_sentence(summary)}. Verdict: {verdict(summary)}."]
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 
 from governance.model import Report, Status
@@ -89,3 +90,11 @@ def test_empty_report_is_zero_tests_and_says_no_results(empty_report: Report) ->
     assert props["verdict"] == "NO RESULTS"
     out = root.find("testsuite/system-out")
     assert out is not None and out.text is not None and "Verdict: NO RESULTS" in out.text
+
+
+def test_tables_are_in_the_suite_output(sample_report: Report) -> None:
+    holds = [{"key": "proof/2026/01/02/c-9.wav", "version_id": "v1", "age_days": 300}]
+    xml = render_junit(dataclasses.replace(sample_report, tables={"legal_holds": holds}))
+    out = ET.fromstring(xml.split("\n", 1)[1]).find("testsuite/system-out")
+    assert out is not None and out.text is not None
+    assert "legal_holds (1 rows)" in out.text and "proof/2026/01/02/c-9.wav" in out.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -164,3 +165,9 @@ def test_empty_report_is_valid_with_no_results_and_says_so(empty_report: Report)
     assert run["results"] == []
     assert run["properties"]["verdict"] == "NO RESULTS"
     assert "not evidence of compliance" in run["properties"]["summaryText"]
+
+
+def test_tables_travel_in_the_run_properties(sample_report: Report) -> None:
+    rows = [{"agent_id": "a-1", "month": "2026-10", "calls": 40, "recordings": 18, "rate": 0.45}]
+    run = run_of(dataclasses.replace(sample_report, tables={"agent_months": rows}))
+    assert run["properties"]["tables"] == {"agent_months": rows}
