@@ -73,6 +73,7 @@ for purpose in (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS):
             trusted_arn=trusted,
             account_id=account_id,
             log_bucket=buckets[Purpose.ACCESS_LOGS].bucket.bucket,
+            log_ready=[buckets[Purpose.ACCESS_LOGS].policy],
             inventory_bucket_arn=buckets[Purpose.ACCESS_LOGS].bucket.arn,
             principals=settings.principals.get(str(purpose), {}),
             # proof recordings must survive `pulumi destroy` (GDPR Art. 17(3)(e))

@@ -70,6 +70,7 @@ class GovernedBucketArgs:
     trusted_arn: pulumi.Input[str]
     account_id: pulumi.Input[str]
     log_bucket: pulumi.Input[str] | None = None
+    log_ready: Sequence[pulumi.Resource] = ()
     inventory_bucket_arn: pulumi.Input[str] | None = None
     principals: Mapping[str, Sequence[str]] = field(default_factory=dict)
     extra_readers: pulumi.Input[Sequence[str]] = ()
@@ -96,6 +97,7 @@ class GovernedBucket(pulumi.ComponentResource):
 
     bucket: aws.s3.Bucket
     key: aws.kms.Key | None
+    policy: aws.s3.BucketPolicy
     role_arns: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: GovernedBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -166,7 +168,8 @@ class GovernedBucket(pulumi.ComponentResource):
                 bucket=bucket_id,
                 target_bucket=args.log_bucket,
                 target_prefix=spec.log_prefix,
-                opts=child,
+                # S3 refuses logging until the log bucket's policy admits the delivery.
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(args.log_ready))),
             )
         if args.inventory_bucket_arn is not None:
             inventory = pulumi.Output.all(args.inventory_bucket_arn, args.account_id).apply(
@@ -236,7 +239,7 @@ class GovernedBucket(pulumi.ComponentResource):
             legal_hold,
             args.account_id,
         ).apply(lambda v: json.dumps(GovernedBucket._policy(spec, args, *v)))
-        aws.s3.BucketPolicy(
+        self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
             policy=document,

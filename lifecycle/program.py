@@ -120,6 +120,10 @@ def run_program(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
+        # A program that failed earlier in this process leaves its exception and pending tasks in
+        # Pulumi's process-wide settings, and this run would re-raise it.
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
         # set_mocks makes the root stack resource that pulumi.export writes into.
         settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack per run
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False,

@@ -21,7 +21,6 @@ import pulumi
 import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from pulumi.runtime import settings as pulumi_settings
 
 from lifecycle.program import PROGRAM, PROJECT, ProgramRun, run_program
 from sandbox.appliers import APPLIERS, ApplyContext
@@ -185,10 +184,6 @@ def deploy(
     clients = emulator_clients(endpoint_url, region, credentials)
     account = str(clients("sts").get_caller_identity()["Account"])
     mocks = SandboxMocks(ApplyContext(clients=clients, region=region, account_id=account, project=PROJECT, stack=stack))
-    # A program that failed earlier in this process leaves its exception and tasks in Pulumi's
-    # process-wide settings, and the next run would re-raise it.
-    pulumi_settings.SETTINGS.rpc_manager.clear()
-    pulumi_settings.SETTINGS.outputs.clear()
     run = run_program(mocks, config, stack=stack, program=program)
     mocks.apply_deferred()
     return Deployment(stack=stack, outputs=run.outputs, applied=mocks.applied, run=run)

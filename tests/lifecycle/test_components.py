@@ -275,3 +275,9 @@ def test_daily_inventory_of_every_version_into_the_log_bucket(default_run: Progr
     delivery = statement(policy_of(default_run, "access-logs"), "AllowInventoryDelivery")
     assert delivery["Principal"] == {"Service": "s3.amazonaws.com"}
     assert delivery["Resource"] == f"arn:aws:s3:::{PREFIX}-access-logs-0a1b2c3/inventory/*"
+
+
+@pytest.mark.parametrize("purpose", sorted(LOCKED))
+def test_logging_waits_for_the_log_bucket_policy(default_run: ProgramRun, purpose: str) -> None:
+    log_policy = default_run.named(f"{PREFIX}-access-logs-policy")
+    assert log_policy.urn in default_run.named(f"{PREFIX}-{purpose}-logging").dependencies
