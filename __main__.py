@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from lifecycle.access import principal_arn
 from lifecycle.components import AuditorRole, GovernedBucket, GovernedBucketArgs
-from lifecycle.legal import Purpose
+from lifecycle.legal import WRITE_ONCE, Purpose
 from lifecycle.loader import load_policy_file
 from lifecycle.policy import PolicyError
 from lifecycle.render import render_bucket
@@ -64,7 +64,7 @@ buckets[Purpose.ACCESS_LOGS] = GovernedBucket(
         protect=True,  # the evidence of who accessed recordings
     ),
 )
-for purpose in (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS):
+for purpose in (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS, Purpose.EVIDENCE):
     buckets[purpose] = GovernedBucket(
         f"{prefix}-{purpose}",
         GovernedBucketArgs(
@@ -76,8 +76,8 @@ for purpose in (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS):
             log_ready=[buckets[Purpose.ACCESS_LOGS].policy],
             inventory_bucket_arn=buckets[Purpose.ACCESS_LOGS].bucket.arn,
             principals=settings.principals.get(str(purpose), {}),
-            # proof recordings must survive `pulumi destroy` (GDPR Art. 17(3)(e))
-            protect=purpose is Purpose.PROOF,
+            # proof recordings (GDPR Art. 17(3)(e)) and archived evidence must survive `pulumi destroy`
+            protect=purpose in WRITE_ONCE,
         ),
     )
 

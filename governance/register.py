@@ -19,18 +19,21 @@ PURPOSE_TEXT = {
     Purpose.PROOF: "Proof of a transaction concluded by telephone (e.g. an oral sales agreement)",
     Purpose.EVALUATIONS: "Evaluation grids and analysis reports drawn from quality recordings",
     Purpose.ACCESS_LOGS: "Traceability of access to recordings (security of processing)",
+    Purpose.EVIDENCE: "Evidence that recordings were kept no longer than allowed (audit reports)",
 }
 DATA = {
     Purpose.QUALITY: "Voice of the caller and of the agent; call identifier, agent identifier, date and time",
     Purpose.PROOF: "Voice of the caller and of the agent; call, agent and transaction identifiers, date and time",
     Purpose.EVALUATIONS: "Agent identifier, evaluation criteria and comments, call identifier",
     Purpose.ACCESS_LOGS: "Requester identity (IAM principal), object key, time, operation, source address",
+    Purpose.EVIDENCE: "Bucket names, object keys (call identifiers), agent identifiers and recording rates",
 }
 PERSONS = {
     Purpose.QUALITY: "Callers (customers, prospects); agents (employees)",
     Purpose.PROOF: "Callers (customers); agents (employees)",
     Purpose.EVALUATIONS: "Agents (employees)",
     Purpose.ACCESS_LOGS: "Staff who access recordings",
+    Purpose.EVIDENCE: "Agents (employees); callers through call identifiers",
 }
 SECURITY = (
     "encryption at rest with a customer-managed KMS key per purpose (key rotation on)",

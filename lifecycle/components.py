@@ -25,7 +25,7 @@ from lifecycle.access import (
     role_permissions,
     trust_policy,
 )
-from lifecycle.legal import Purpose
+from lifecycle.legal import EARLY_ERASURE, LEGAL_HOLDS, Purpose
 from lifecycle.render import INVENTORY_ID, BucketSpec, encryption_configuration, inventory_configuration
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -81,9 +81,7 @@ class GovernedBucketArgs:
 def _role_kinds(purpose: Purpose) -> tuple[str, ...]:
     if purpose is Purpose.ACCESS_LOGS:
         return ()
-    if purpose is Purpose.PROOF:
-        return ("writer", "reader")  # nobody erases proof before expiry (GDPR Art. 17(3)(e))
-    return ROLE_KINDS
+    return tuple(k for k in ROLE_KINDS if k != "erasure" or purpose in EARLY_ERASURE)
 
 
 class GovernedBucket(pulumi.ComponentResource):
@@ -210,7 +208,7 @@ class GovernedBucket(pulumi.ComponentResource):
                 opts=child,
             )
             # Proof readers are the dispute team: they also place legal holds.
-            kinds = (kind, "legal-hold") if (spec.purpose is Purpose.PROOF and kind == "reader") else (kind,)
+            kinds = (kind, "legal-hold") if (spec.purpose in LEGAL_HOLDS and kind == "reader") else (kind,)
             for k in kinds:
                 aws.iam.RolePolicy(
                     f"{name}-{k}-policy",
@@ -228,7 +226,7 @@ class GovernedBucket(pulumi.ComponentResource):
             return pulumi.Output.from_input([])
 
         readers = pulumi.Output.all(principal_arns("reader"), args.extra_readers).apply(lambda v: [*v[0], *v[1]])
-        legal_hold = principal_arns("reader") if spec.purpose is Purpose.PROOF else pulumi.Output.from_input([])
+        legal_hold = principal_arns("reader") if spec.purpose in LEGAL_HOLDS else pulumi.Output.from_input([])
         document = pulumi.Output.all(
             self.bucket.arn,
             key_arn,

@@ -18,6 +18,7 @@ class Purpose(StrEnum):
     PROOF = "proof"
     EVALUATIONS = "evaluations"
     ACCESS_LOGS = "access-logs"
+    EVIDENCE = "evidence"
 
     def __str__(self) -> str:
         return self.value
@@ -125,6 +126,12 @@ RULES: dict[str, Rule] = {
             "up to 4 % of worldwide annual turnover",
             ("GDPR Art. 83(5)",),
         ),
+        Rule(
+            "R13",
+            "Accountability: the controller keeps the evidence that it complied, unaltered",
+            "archived reports write-once, kept at most 5 years",
+            ("GDPR Art. 5(2)", "GDPR Art. 24"),
+        ),
     )
 }
 
@@ -163,7 +170,17 @@ LIMITS: dict[Purpose, RetentionLimit] = {
     Purpose.ACCESS_LOGS: RetentionLimit(
         Purpose.ACCESS_LOGS, DAYS_IN_ONE_YEAR, "1 year", "R7", min_days=180, min_rule="R7"
     ),
+    # Archived reports name agents and calls: kept no longer than the limitation period they answer.
+    Purpose.EVIDENCE: RetentionLimit(Purpose.EVIDENCE, DAYS_IN_FIVE_YEARS, "5 years", "R13"),
 }
+
+EARLY_ERASURE = frozenset({Purpose.QUALITY, Purpose.EVALUATIONS})
+"""Purposes whose objects an erasure role may remove before expiry (objection, GDPR Art. 21).
+Proof is kept for legal claims (Art. 17(3)(e)), logs and evidence are never erased by hand."""
+LEGAL_HOLDS = frozenset({Purpose.PROOF})
+"""Purposes on which the dispute team may place legal holds."""
+WRITE_ONCE = frozenset({Purpose.PROOF, Purpose.EVIDENCE})
+"""Purposes whose buckets ``pulumi destroy`` must never remove and whose lock must be COMPLIANCE-capable."""
 
 MAX_SAMPLING_RATE = 0.30
 """The highest share of calls that quality recording may cover (R2: good practice 20-30 %)."""

@@ -126,6 +126,11 @@ def validate_purpose(p: PurposePolicy) -> list[str]:
             f"{name}: objectLockMode COMPLIANCE would make erasure on objection impossible before "
             f"expiry; only GOVERNANCE lets the erasure role act under {RULES['R8'].citation}."
         )
+    if p.purpose is Purpose.EVIDENCE and p.lock_mode is None:
+        problems.append(
+            f"{name}: objectLockMode is required: archived evidence must be write-once under "
+            f"{RULES['R13'].citation}."
+        )
     if p.purpose is Purpose.ACCESS_LOGS and p.lock_mode is not None:
         problems.append(
             f"{name}: objectLockMode {p.lock_mode} is not allowed: S3 cannot deliver server access "

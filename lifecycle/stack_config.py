@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lifecycle.legal import Purpose
+from lifecycle.legal import EARLY_ERASURE, Purpose
 from lifecycle.policy import PolicyError
 
 ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*-]+$")
@@ -52,7 +52,7 @@ def _principals(raw: Any, problems: list[str]) -> dict[str, dict[str, tuple[str,
             problems.append(f"{where}: expected a mapping of role kind to a list of ARNs.")
             continue
         allowed_kinds = {"reader"} if target == "auditor" else PRINCIPAL_KINDS
-        if target == str(Purpose.PROOF):
+        if target != "auditor" and Purpose(target) not in EARLY_ERASURE:
             allowed_kinds = {"reader", "writer"}
         parsed: dict[str, tuple[str, ...]] = {}
         for kind, arns in kinds.items():

@@ -10,7 +10,7 @@ from governance.collect.observed import Observed
 from governance.collect.snapshot import BucketSnapshot
 from governance.model import CheckMeta, Result, Severity, Status
 from lifecycle.access import DenyRequirement, Principals, deny_requirements
-from lifecycle.legal import Purpose, cite
+from lifecycle.legal import EARLY_ERASURE, LEGAL_HOLDS, Purpose, cite
 from lifecycle.policy import PurposePolicy
 from lifecycle.render import BucketSpec
 
@@ -22,16 +22,15 @@ UNKNOWN_PRINCIPALS = (UNKNOWN,)
 def unknown_principals(purpose: Purpose) -> Principals:
     """Principals whose exemptions are unknown, except where the design fixes them as none.
 
-    Proof has no erasure role before expiry, and only proof has legal holders; those stay empty so
-    that an exemption there is still a failure.
+    Only quality and evaluations have an erasure role, and only proof has legal holders; the others
+    stay empty so that an exemption there is still a failure.
     """
-    is_proof = purpose is Purpose.PROOF
     return Principals(
         deployer=UNKNOWN_PRINCIPALS,
         readers=UNKNOWN_PRINCIPALS,
         writers=UNKNOWN_PRINCIPALS if purpose is not Purpose.ACCESS_LOGS else (),
-        erasure=() if is_proof or purpose is Purpose.ACCESS_LOGS else UNKNOWN_PRINCIPALS,
-        legal_hold=UNKNOWN_PRINCIPALS if is_proof else (),
+        erasure=UNKNOWN_PRINCIPALS if purpose in EARLY_ERASURE else (),
+        legal_hold=UNKNOWN_PRINCIPALS if purpose in LEGAL_HOLDS else (),
     )
 
 

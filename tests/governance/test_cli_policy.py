@@ -24,7 +24,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_validate_the_default_and_the_example_stack() -> None:
     code, out, _ = run("policy", "validate", "--stack-config", str(ROOT / "Pulumi.dev.yaml"))
-    assert code == 0 and out.startswith("valid: 4 purposes")
+    assert code == 0 and out.startswith("valid: 5 purposes")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from lifecycle.loader import load_policy
 
 def test_every_purpose_has_an_entry_with_every_art30_field() -> None:
     entries = register_entries(load_policy())
-    assert [e["purpose"] for e in entries] == ["quality", "proof", "evaluations", "access-logs"]
+    assert [e["purpose"] for e in entries] == ["quality", "proof", "evaluations", "access-logs", "evidence"]
     for e in entries:
         for field in ("description", "legal_basis", "categories_of_data", "categories_of_persons", "recipients",
                       "erasure_time_limit", "security_measures"):
@@ -31,7 +31,7 @@ def test_changing_a_retention_changes_the_register() -> None:
 
 def test_formats_parse() -> None:
     doc = json.loads(render_register(load_policy(), "json"))
-    assert doc["policy_digest"].startswith("sha256:") and len(doc["entries"]) == 4
+    assert doc["policy_digest"].startswith("sha256:") and len(doc["entries"]) == 5
     page = render_register(load_policy(), "html")
     HTMLParser().feed(page)
     assert page.startswith("<!doctype html>") and "<h2>proof</h2>" in page

@@ -18,7 +18,9 @@ PREFIX = "recgov-dev"
 ACCOUNT = "123456789012"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/Deployer"
 Runner = Callable[..., ProgramRun]
-LOCKED = {"quality": ("GOVERNANCE", 89), "proof": ("COMPLIANCE", 364), "evaluations": ("GOVERNANCE", 359)}
+LOCKED = {"quality": ("GOVERNANCE", 89), "proof": ("COMPLIANCE", 364), "evaluations": ("GOVERNANCE", 359),
+          "evidence": ("COMPLIANCE", 1824)}
+ALL = [*sorted(LOCKED), "access-logs"]
 
 
 def numbers_as_ints(value: Any) -> Any:
@@ -51,7 +53,7 @@ def default_run(run_stack: Runner) -> ProgramRun:
     return run_stack({})
 
 
-@pytest.mark.parametrize("purpose", ["quality", "proof", "evaluations", "access-logs"])
+@pytest.mark.parametrize("purpose", ALL)
 def test_bucket_is_locked_tagged_and_never_force_destroyed(default_run: ProgramRun, purpose: str) -> None:
     bucket = inputs(default_run, f"{PREFIX}-{purpose}")
     assert bucket["forceDestroy"] is False, f"{purpose}: bucket must never be force-destroyed"
@@ -61,7 +63,7 @@ def test_bucket_is_locked_tagged_and_never_force_destroyed(default_run: ProgramR
     assert bucket["tags"]["recgov:legal-basis"], f"{purpose}: legal basis tag"
 
 
-@pytest.mark.parametrize("purpose", ["quality", "proof", "evaluations", "access-logs"])
+@pytest.mark.parametrize("purpose", ALL)
 def test_versioning_and_lifecycle_follow_the_rendered_specification(default_run: ProgramRun, purpose: str) -> None:
     assert inputs(default_run, f"{PREFIX}-{purpose}-versioning")["versioningConfiguration"] == {"status": "Enabled"}
     rules = inputs(default_run, f"{PREFIX}-{purpose}-lifecycle")["rules"]
@@ -108,7 +110,7 @@ def test_access_logs_use_sse_s3_because_s3_logging_requires_it(default_run: Prog
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
 
 
-@pytest.mark.parametrize("purpose", ["quality", "proof", "evaluations", "access-logs"])
+@pytest.mark.parametrize("purpose", ALL)
 def test_public_access_blocked_and_ownership_enforced(default_run: ProgramRun, purpose: str) -> None:
     block = inputs(default_run, f"{PREFIX}-{purpose}-public-access-block")
     for flag in ("blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets"):
@@ -157,8 +159,8 @@ def test_bucket_policy_statements(default_run: ProgramRun, purpose: str) -> None
     assert writes["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [role_arn(f"{PREFIX}-{purpose}-writer")]
 
     bypass = statement(doc, "DenyGovernanceBypass")
-    if purpose == "proof":
-        assert "Condition" not in bypass, "nobody may bypass retention on proof"
+    if purpose in ("proof", "evidence"):
+        assert "Condition" not in bypass, f"nobody may bypass retention on {purpose}"
     else:
         assert bypass["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [role_arn(f"{PREFIX}-{purpose}-erasure")]
 
@@ -176,7 +178,7 @@ def test_log_bucket_policy_admits_the_logging_service_and_auditors_only(default_
 @pytest.mark.parametrize(
     ("purpose", "kinds"),
     [("quality", {"writer", "reader", "erasure"}), ("proof", {"writer", "reader"}),
-     ("evaluations", {"writer", "reader", "erasure"})],
+     ("evaluations", {"writer", "reader", "erasure"}), ("evidence", {"writer", "reader"})],
 )
 def test_roles_per_purpose(default_run: ProgramRun, purpose: str, kinds: set[str]) -> None:
     names = {r.name for r in default_run.of_type("aws:iam/role:Role")}
@@ -196,14 +198,14 @@ def test_auditor_role_reads_configuration_not_recordings(default_run: ProgramRun
 
 def test_proof_and_log_buckets_are_protected_against_destroy(default_run: ProgramRun) -> None:
     for reg in default_run.registrations:
-        if reg.custom and (f"{PREFIX}-proof" in reg.name or f"{PREFIX}-access-logs" in reg.name):
+        if reg.custom and any(f"{PREFIX}-{p}" in reg.name for p in ("proof", "evidence", "access-logs")):
             assert reg.protect, f"{reg.name} ({reg.type}) must be protected"
     assert not default_run.named(f"{PREFIX}-quality").protect
 
 
 def test_stack_outputs(default_run: ProgramRun) -> None:
     out = default_run.outputs
-    assert out["buckets"] == {p: f"{PREFIX}-{p}-0a1b2c3" for p in ("access-logs", "quality", "proof", "evaluations")}
+    assert out["buckets"] == {p: f"{PREFIX}-{p}-0a1b2c3" for p in ALL}
     assert set(out["keyArns"]) == set(LOCKED)
     assert out["roleArns"]["quality"]["erasure"] == role_arn(f"{PREFIX}-quality-erasure")
     assert "erasure" not in out["roleArns"]["proof"]

@@ -37,6 +37,8 @@ def test_default_policy_is_valid_and_within_good_practice() -> None:
         (Purpose.QUALITY, {"sampling_rate": None}, ["samplingRate None", "R2"]),
         (Purpose.PROOF, {"sampling_rate": 0.2}, ["proof", "samplingRate applies only to quality", "R3"]),
         (Purpose.ACCESS_LOGS, {"lock_mode": LockMode.GOVERNANCE}, ["access-logs", "cannot deliver", "R7"]),
+        (Purpose.EVIDENCE, {"lock_mode": None, "lock_days": None}, ["evidence", "write-once", "R13"]),
+        (Purpose.EVIDENCE, {"retention_days": 1826}, ["evidence", "1826", "1825 days", "R13"]),
     ],
 )
 def test_refusals_name_purpose_value_limit_and_rule(
