@@ -14,8 +14,9 @@ from governance.audit.athena import AthenaTarget
 from governance.audit.errors import AuditInputError
 from governance.audit.run import InventoryTarget, Options, audit_objects, proportionality_report
 from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, effective_policy, fail_usage
+from governance.commands.output import ARCHIVE_OPTION, emit
 from governance.model import ExitCode, Report
-from governance.report import FORMATS, render
+from governance.report import FORMATS
 from governance.targets import Target, TargetError, parse_bucket_option
 from lifecycle.legal import Purpose
 
@@ -40,6 +41,7 @@ COMMON_OPTIONS = (
     click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True,
                  help="Prefixes listed at once in live mode."),
     click.option("--memory-limit", default="768MB", show_default=True, help="DuckDB's memory ceiling."),
+    ARCHIVE_OPTION,
 )
 
 
@@ -76,14 +78,8 @@ def _targets(inventories: tuple[str, ...], buckets: tuple[str, ...], purpose: st
     return [InventoryTarget(i, chosen) for i in inventories], listed
 
 
-def _emit(report: Report, fmt: str, output: Path | None) -> None:
-    text = render(report, fmt)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        s = report.summary
-        click.echo(f"wrote {output}: {s.passed} passed, {s.failed} failed, {s.errors} errors", err=True)
+def _emit(report: Report, fmt: str, output: Path | None, archive: str | None) -> None:
+    emit(report, fmt, output, archive)
     sys.exit(int(report.summary.exit_code if report.results else ExitCode.INCOMPLETE))
 
 
@@ -100,8 +96,8 @@ def _emit(report: Report, fmt: str, output: Path | None) -> None:
 def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...], purpose: str | None,
                           as_of: str | None, engine: str, athena_database: str | None, athena_table: str | None,
                           athena_workgroup: str, athena_output: str | None, policy_path: Path | None,
-                          stack_config: Path | None, fmt: str, output: Path | None, sample: int, workers: int,
-                          memory_limit: str) -> None:
+                          stack_config: Path | None, fmt: str, output: Path | None, archive: str | None,
+                          sample: int, workers: int, memory_limit: str) -> None:
     """Audit every stored version against the purpose's effective limit.
 
     Reads an S3 Inventory (CSV.gz or Parquet; each data file's MD5 is verified first) or lists buckets
@@ -128,7 +124,7 @@ def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...]
     except AuditInputError as err:
         fail_usage(str(err))
         return
-    _emit(report, fmt, output)
+    _emit(report, fmt, output, archive)
 
 
 @click.command("proportionality")
@@ -138,7 +134,8 @@ def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...]
 @_options(COMMON_OPTIONS)
 def proportionality_command(calls: Path, inventories: tuple[str, ...], buckets: tuple[str, ...],
                             purpose: str | None, policy_path: Path | None, stack_config: Path | None, fmt: str,
-                            output: Path | None, sample: int, workers: int, memory_limit: str) -> None:
+                            output: Path | None, archive: str | None, sample: int, workers: int,
+                            memory_limit: str) -> None:
     """Quality recordings per agent and month against the calls handled; proof against transactions.
 
     A monthly rate above the policy's sampling rate fails (R2); at or above 95 % it is critical:
@@ -155,7 +152,7 @@ def proportionality_command(calls: Path, inventories: tuple[str, ...], buckets: 
     except AuditInputError as err:
         fail_usage(str(err))
         return
-    _emit(report, fmt, output)
+    _emit(report, fmt, output, archive)
 
 
 def register(main: click.Group) -> None:

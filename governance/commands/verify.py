@@ -11,6 +11,7 @@ from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, effective_policy,
 from governance.collect import make_clients
 from governance.collect.discover import Discovery, DiscoveryError
 from governance.collect.discover import discover as discover_buckets
+from governance.commands.output import ARCHIVE_OPTION, emit
 from governance.model import ExitCode, Report
 from governance.targets import StackOutputs, Target, TargetError, parse_bucket_option
 from governance.verify import verify
@@ -58,6 +59,7 @@ def _principals_config(stack_config: Path | None) -> dict[str, dict[str, tuple[s
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report to FILE instead of standard output.")
+@ARCHIVE_OPTION
 def verify_command(
     policy_path: Path | None,
     stack_config: Path | None,
@@ -68,6 +70,7 @@ def verify_command(
     region: str | None,
     fmt: str,
     output: Path | None,
+    archive: str | None,
 ) -> None:
     """Judge deployed buckets against the policy, read-only.
 
@@ -111,13 +114,8 @@ def verify_command(
         undiscovered = found.unreadable
     report = verify(targets, policy, outputs=outputs, principals_config=principals, clients=clients, source=source,
                     undiscovered=undiscovered)
-    text = _render(report, fmt)
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-    else:
-        output.write_text(text, encoding="utf-8")
-        s = report.summary
-        click.echo(f"wrote {output}: {s.passed} passed, {s.failed} failed, {s.errors} errors", err=True)
+    _render(report, fmt)  # refuses an unavailable format before anything is written
+    emit(report, fmt, output, archive, endpoint_url=endpoint_url, region=region)
     code = report.summary.exit_code if report.results else ExitCode.INCOMPLETE
     sys.exit(int(code))
 

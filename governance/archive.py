@@ -1,0 +1,105 @@
+"""Archive a report and its evidence, write-once, in the evidence bucket.
+
+This is the only write any report command makes, and only when ``--archive s3://BUCKET/PREFIX`` asks
+for it. The destination must carry a default Object Lock retention, so that nobody (COMPLIANCE) can
+alter or remove what was archived before it expires; each key is written with ``If-None-Match: *``
+so an existing archive is never replaced either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from governance.model import Report
+from governance.report import render
+from governance.report.digest import evidence_digest
+from lifecycle.legal import RULES
+
+EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "junit": "xml", "sarif": "sarif"}
+CONTENT_TYPES = {"txt": "text/plain; charset=utf-8", "json": "application/json", "md": "text/markdown; charset=utf-8",
+                 "html": "text/html; charset=utf-8", "xml": "application/xml", "sarif": "application/sarif+json"}
+
+
+class ArchiveError(Exception):
+    """The archive could not be written (or must not be); one sentence."""
+
+
+@dataclass(frozen=True)
+class ArchiveTarget:
+    """Where archives go: ``s3://bucket/prefix``."""
+
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, uri: str) -> ArchiveTarget:
+        """``s3://bucket[/prefix]``; anything else is refused."""
+        match = re.fullmatch(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(.*))?", uri)
+        if not match:
+            raise ArchiveError(f"--archive {uri!r} is not an s3://BUCKET/PREFIX address.")
+        return cls(match.group(1), (match.group(2) or "").strip("/"))
+
+
+def _stamp(generated_at: str) -> str:
+    return re.sub(r"[^0-9TZ]", "", generated_at) or "undated"
+
+
+def _require_lock(s3: Any, bucket: str) -> dict[str, Any]:
+    config: dict[str, Any]
+    try:
+        config = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    except ClientError as err:
+        code = err.response.get("Error", {}).get("Code", "")
+        if code != "ObjectLockConfigurationNotFoundError":
+            raise ArchiveError(
+                f"s3://{bucket}'s Object Lock configuration could not be read ({code}), so the archive would "
+                f"not be known to be write-once as {RULES['R13'].id} requires."
+            ) from None
+        config = {}
+    retention = config.get("Rule", {}).get("DefaultRetention")
+    if config.get("ObjectLockEnabled") != "Enabled" or not retention:
+        raise ArchiveError(
+            f"s3://{bucket} has no default Object Lock retention; archived evidence must be write-once under "
+            f"{RULES['R13'].citation}."
+        )
+    return dict(retention)
+
+
+def archive_report(report: Report, fmt: str, target: ArchiveTarget, s3: Any) -> list[str]:
+    """Write the report (as ``fmt``), its JSON evidence and a manifest of SHA-256 digests; return the keys."""
+    retention = _require_lock(s3, target.bucket)
+    digest = evidence_digest(report)
+    folder = "/".join(p for p in (target.prefix, report.kind, f"{_stamp(report.generated_at)}-{digest[-12:]}") if p)
+    bodies: dict[str, bytes] = {f"{folder}/evidence.json": render(report, "json").encode("utf-8")}
+    if fmt != "json":
+        bodies[f"{folder}/report.{EXTENSIONS.get(fmt, fmt)}"] = render(report, fmt).encode("utf-8")
+    manifest = {
+        "kind": report.kind,
+        "generated_at": report.generated_at,
+        "tool_version": report.tool_version,
+        "policy_digest": report.policy_digest,
+        "evidence_digest": digest,
+        "object_lock": retention,
+        "files": {key.rsplit("/", 1)[1]: "sha256:" + hashlib.sha256(body).hexdigest() for key, body in bodies.items()},
+    }
+    bodies[f"{folder}/manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+    written = []
+    for key, body in bodies.items():
+        ext = key.rsplit(".", 1)[1]
+        try:
+            s3.put_object(Bucket=target.bucket, Key=key, Body=body, IfNoneMatch="*",
+                          ContentType=CONTENT_TYPES.get(ext, "application/octet-stream"))
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "")
+            reason = "an archive already exists there" if code in ("PreconditionFailed", "412") else code
+            raise ArchiveError(f"s3://{target.bucket}/{key} was not archived ({reason}).") from None
+        except BotoCoreError as err:
+            raise ArchiveError(f"s3://{target.bucket}/{key} was not archived ({err}).") from None
+        written.append(f"s3://{target.bucket}/{key}")
+    return written
