@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,8 +51,19 @@ def synthetic_calls(count: int, *, seed: int, now: datetime, days: int = 14, age
 
 
 def quality_sample(calls: Sequence[Call], rate: float, *, seed: int) -> list[Call]:
-    """A random sample of ``rate`` of the calls (R2: "ponctuel et aléatoire"), in call order."""
-    chosen = set(random.Random(seed + 1).sample(range(len(calls)), round(rate * len(calls))))
+    """A random sample of at most ``rate`` of each agent's calls in each month (R2: "ponctuel et
+    aléatoire"), in call order.
+
+    The rate is judged per agent and month (R1, R2), so the sample is drawn within each of those
+    groups: a sample drawn over all calls at once leaves some agents above the rate by chance.
+    """
+    rng = random.Random(seed + 1)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, call in enumerate(calls):
+        groups.setdefault((call.agent_id, call.started_at.strftime("%Y-%m")), []).append(index)
+    chosen: set[int] = set()
+    for members in groups.values():
+        chosen.update(rng.sample(members, math.floor(rate * len(members))))
     return [c for i, c in enumerate(calls) if i in chosen]
 
 

@@ -1,7 +1,8 @@
 """``recgov demo``: the whole flow on the embedded emulator, reports on disk, in well under a minute.
 
 Start the emulator, deploy the real program (stack ``dev``), write synthetic recordings through the
-recorder roles, optionally inject drift, verify, write every report format, stop the emulator.
+recorder roles, optionally inject drift, verify the buckets, audit the objects they hold and the
+proportion of calls recorded, write every report format and one combined HTML page, stop the emulator.
 This is an emulation for trying and testing; production deployments use ``pulumi up``.
 """
 
@@ -13,8 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from governance.model import Report, Status
+from governance.audit.run import Options, audit_objects, proportionality_report
+from governance.model import ExitCode, Report, Status
 from governance.report import FORMATS, render
+from governance.report.html import render_combined
+from governance.targets import Target
 from governance.verify import verify
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy_file, read_stack_config
@@ -23,12 +27,14 @@ from lifecycle.stack_config import parse_stack_settings
 from sandbox.deploy import deploy, emulator_clients
 from sandbox.drift import DEMO_DRIFTS, drift
 from sandbox.emulator import Emulator, emulator_environment
-from sandbox.seed import seed
+from sandbox.seed import bucket_policies_lifted, seed
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK = "dev"
-REPORT_FILES = {"text": "verify.txt", "json": "verify.json", "markdown": "verify.md", "html": "verify.html",
-                "junit": "verify.junit.xml", "sarif": "verify.sarif"}
+EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "junit": "junit.xml",
+              "sarif": "sarif"}
+AUDITED = (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS)
+"""Buckets whose objects the demo audits by live listing (the emulator writes no S3 Inventory)."""
 
 
 @dataclass
@@ -37,7 +43,13 @@ class DemoRun:
 
     steps: list[tuple[str, str, float]] = field(default_factory=list)
     report: Report | None = None
+    audits: list[Report] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+
+    @property
+    def reports(self) -> list[Report]:
+        """Verify first, then the object and proportionality audits."""
+        return [r for r in (self.report, *self.audits) if r is not None]
 
     @contextmanager
     def step(self, name: str, describe: Callable[[], str]) -> Iterator[None]:
@@ -48,8 +60,14 @@ class DemoRun:
 
     @property
     def exit_code(self) -> int:
-        """The verify exit code (0 compliant, 1 violation, 3 unverifiable)."""
-        return int(self.report.summary.exit_code) if self.report else 3
+        """The worst of the reports' exit codes: 1 on any violation, else 3 if anything was unverifiable."""
+        codes = {r.summary.exit_code for r in self.reports}
+        if not self.report:
+            return int(ExitCode.INCOMPLETE)
+        for code in (ExitCode.VIOLATION, ExitCode.INCOMPLETE):
+            if code in codes:
+                return int(code)
+        return int(ExitCode.COMPLIANT)
 
 
 Principals = dict[str, dict[str, tuple[str, ...]]]
@@ -95,11 +113,28 @@ def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80) -> D
             run.report = verify(None, policy, outputs=deployment.outputs, principals_config=principals,
                                 endpoint_url=emu.endpoint_url, region=emu.region, source="sandbox")
             summary = run.report.summary
-    for fmt, name in REPORT_FILES.items():
-        if fmt in FORMATS:
-            path = out_dir / name
-            path.write_text(render(run.report, fmt), encoding="utf-8")
+        listed = [Target(deployment.outputs["buckets"][str(p)], p) for p in AUDITED]
+        # Live listing HEADs every version (s3:GetObject, as a purpose's reader may on AWS). The
+        # emulator applies the bucket policy's conditional denies to every caller, so the policies
+        # are detached for the audit and put back unchanged, as the seeder does.
+        lifted = bucket_policies_lifted(emulator_clients(emu.endpoint_url, emu.region)("s3"),
+                                        [t.bucket for t in listed])
+        with lifted, run.step("audit", lambda: f"{objects.summary.passed} passed, {objects.summary.failed} failed, "
+                                       f"{objects.summary.errors} errors over every stored version"):
+            objects = audit_objects(policy, [], listed, Options(workers=4))
+            run.audits.append(objects)
+        with run.step("sampling", lambda: f"{len(ratio.tables.get('agent_months', []))} agent-months; "
+                                          f"{ratio.summary.failed} failed, {ratio.summary.errors} errors"):
+            ratio = proportionality_report(policy, seeded.calls_export, [], listed[:2], Options(workers=4))
+            run.audits.append(ratio)
+    for report in run.reports:
+        for fmt in FORMATS:
+            path = out_dir / f"{report.kind}.{EXTENSIONS.get(fmt, fmt)}"
+            path.write_text(render(report, fmt), encoding="utf-8")
             run.written.append(path)
+    combined = out_dir / "report.html"
+    combined.write_text(render_combined(run.reports), encoding="utf-8")
+    run.written.append(combined)
     return run
 
 
@@ -108,11 +143,11 @@ def summary_lines(run: DemoRun) -> list[str]:
     lines = ["recgov demo: an emulation for trying and testing; production deployments use `pulumi up`.", ""]
     lines += [f"  {name:<9} {what}  ({seconds:.1f} s)" for name, what, seconds in run.steps]
     lines += ["", "Written:"] + [f"  {path}" for path in run.written]
-    if run.report is not None:
-        problems = [r for r in run.report.results if r.status is not Status.PASS]
-        if problems:
-            lines += ["", f"{len(problems)} findings:"]
-            lines += [f"  {str(r.status).upper():<5} {r.check}: {r.message}" for r in problems]
-        else:
-            lines += ["", f"Compliant: every check passed on every bucket ({run.report.summary.passed} results)."]
+    problems = [r for report in run.reports for r in report.results if r.status is not Status.PASS]
+    if problems:
+        lines += ["", f"{len(problems)} findings:"]
+        lines += [f"  {str(r.status).upper():<5} {r.check}: {r.message}" for r in problems]
+    elif run.reports:
+        total = sum(r.summary.passed for r in run.reports)
+        lines += ["", f"Compliant: every check passed on every bucket and object ({total} results)."]
     return lines

@@ -27,12 +27,14 @@ finished=$(date +%s.%N)
 # The shared environment must still be installed from where it was: the clone set nothing up.
 test "$(installed)" = "$before" || { echo "make demo reinstalled the shared environment" >&2; exit 1; }
 
-for report in verify.txt verify.json verify.md verify.junit.xml verify.sarif stack-outputs.json calls.csv; do
+for report in verify.txt verify.json verify.md verify.junit.xml verify.sarif verify.html \
+              audit-objects.json proportionality.json report.html stack-outputs.json calls.csv; do
   test -s "reports/$report" || { echo "missing reports/$report" >&2; exit 1; }
 done
 .venv/bin/python - <<'PY'
 import json
-summary = json.load(open("reports/verify.json", encoding="utf-8"))["summary"]
-assert summary["fail"] == 0 and summary["error"] == 0 and summary["pass"] > 0, summary
+for kind in ("verify", "audit-objects", "proportionality"):
+    summary = json.load(open(f"reports/{kind}.json", encoding="utf-8"))["summary"]
+    assert summary["fail"] == 0 and summary["error"] == 0 and summary["pass"] > 0, (kind, summary)
 PY
 echo "fresh clone: make demo exited 0 in $(awk "BEGIN {printf \"%.1f\", $finished - $started}") s, reports in reports/"

@@ -12,8 +12,11 @@ from governance.cli import main
 from sandbox.emulator import Emulator
 
 pytestmark = pytest.mark.e2e
-REPORTS = ("verify.txt", "verify.json", "verify.md", "verify.junit.xml", "verify.sarif", "stack-outputs.json",
-           "calls.csv")
+REPORTS = (
+    *(f"{kind}.{ext}" for kind in ("verify", "audit-objects", "proportionality")
+      for ext in ("txt", "json", "md", "html", "junit.xml", "sarif")),
+    "report.html", "stack-outputs.json", "calls.csv",
+)
 
 
 def test_demo_exits_0_with_every_report(tmp_path: Path) -> None:
@@ -23,8 +26,12 @@ def test_demo_exits_0_with_every_report(tmp_path: Path) -> None:
     assert "Compliant" in result.output
     for name in REPORTS:
         assert (tmp_path / name).stat().st_size > 0, name
-    report = json.loads((tmp_path / "verify.json").read_text(encoding="utf-8"))
-    assert report["summary"]["fail"] == 0 and report["summary"]["error"] == 0 and report["summary"]["pass"] > 0
+    for kind in ("verify", "audit-objects", "proportionality"):
+        report = json.loads((tmp_path / f"{kind}.json").read_text(encoding="utf-8"))
+        assert report["summary"]["fail"] == 0 and report["summary"]["error"] == 0, kind
+        assert report["summary"]["pass"] > 0, kind
+    assert "agent_months" in json.loads((tmp_path / "proportionality.json").read_text(encoding="utf-8"))["tables"]
+    assert "COMPLIANT" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
 def test_demo_with_drift_exits_1_and_names_the_failures(tmp_path: Path) -> None:
@@ -43,7 +50,7 @@ def test_sandbox_deploy_writes_stack_outputs(emulator: Emulator, tmp_path: Path)
                                        "--output", str(out)])
     assert result.exit_code == 0, result.output
     outputs = json.loads(out.read_text(encoding="utf-8"))
-    assert set(outputs["buckets"]) == {"quality", "proof", "evaluations", "access-logs"}
+    assert set(outputs["buckets"]) == {"quality", "proof", "evaluations", "access-logs", "evidence"}
 
 
 def test_sandbox_deploy_refuses_a_remote_endpoint() -> None:
