@@ -39,6 +39,8 @@ class Registration:
     protect: bool
     dependencies: tuple[str, ...]
     custom: bool
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input name -> URNs it was computed from (how a bucket setting names its bucket)."""
 
 
 @dataclass
@@ -89,6 +91,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     protect=bool(request.protect),
                     dependencies=tuple(request.dependencies),
                     custom=bool(request.custom),
+                    property_dependencies={
+                        k: tuple(v.urns) for k, v in request.propertyDependencies.items()
+                    },
                 )
             )
         return response

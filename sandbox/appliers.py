@@ -15,7 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sandbox.wire import api_key, api_value, tag_list
+from lifecycle import wire
+from lifecycle.wire import tag_list
 
 Outputs = dict[str, Any]
 
@@ -88,67 +89,49 @@ def _bucket_setting(put: Callable[[Any, str, Mapping[str, Any]], None]) -> Calla
 
 def _versioning(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketVersioning:BucketVersioning``."""
-    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=api_value(inputs["versioningConfiguration"]))
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=wire.versioning_configuration(inputs))
 
 
 def _object_lock(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration``."""
-    config = {"ObjectLockEnabled": inputs.get("objectLockEnabled", "Enabled"), "Rule": api_value(inputs["rule"])}
-    s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=config)
+    s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=wire.object_lock_configuration(inputs))
 
 
 def _lifecycle(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration``."""
-    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": api_value(inputs["rules"])})
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration=wire.lifecycle_configuration(inputs))
 
 
 def _encryption(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration``."""
-    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": api_value(inputs["rules"])})
-
-
-PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets")
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=wire.encryption_configuration(inputs))
 
 
 def _public_access_block(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock``: an absent flag is false, as in the API."""
-    config = {api_key(k): bool(inputs.get(k, False)) for k in PUBLIC_ACCESS_FLAGS}
+    config = wire.public_access_block_configuration(inputs)
     s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=config)
 
 
 def _ownership(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketOwnershipControls:BucketOwnershipControls``."""
-    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={"Rules": [api_value(inputs["rule"])]})
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=wire.ownership_controls(inputs))
 
 
 def _logging(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketLogging:BucketLogging``."""
-    enabled = {"TargetBucket": inputs["targetBucket"], "TargetPrefix": inputs.get("targetPrefix", "")}
-    s3.put_bucket_logging(Bucket=name, BucketLoggingStatus={"LoggingEnabled": enabled})
+    s3.put_bucket_logging(Bucket=name, BucketLoggingStatus=wire.logging_status(inputs))
 
 
 def _policy(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketPolicy:BucketPolicy``."""
-    policy = inputs["policy"]
-    s3.put_bucket_policy(Bucket=name, Policy=policy if isinstance(policy, str) else json.dumps(policy))
+    s3.put_bucket_policy(Bucket=name, Policy=wire.policy_text(inputs))
 
 
 def _inventory(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
-    """``aws:s3/inventory:Inventory``: Pulumi's nesting differs from the API's, hence by hand."""
-    target = inputs["destination"]["bucket"]
-    destination = {k: v for k, v in api_value(target).items() if k != "BucketArn"}
-    destination["Bucket"] = target["bucketArn"]
-    config: dict[str, Any] = {
-        "Id": inputs["name"],
-        "IsEnabled": bool(inputs.get("enabled", True)),
-        "IncludedObjectVersions": inputs["includedObjectVersions"],
-        "Schedule": api_value(inputs["schedule"]),
-        "Destination": {"S3BucketDestination": destination},
-        "OptionalFields": list(inputs.get("optionalFields") or []),
-    }
-    if inputs.get("filter"):
-        config["Filter"] = api_value(inputs["filter"])
-    s3.put_bucket_inventory_configuration(Bucket=name, Id=inputs["name"], InventoryConfiguration=config)
+    """``aws:s3/inventory:Inventory``."""
+    config = wire.inventory_configuration(inputs)
+    s3.put_bucket_inventory_configuration(Bucket=name, Id=config["Id"], InventoryConfiguration=config)
 
 
 # --- KMS ----------------------------------------------------------------------------------------
