@@ -14,7 +14,13 @@ from typing import Any
 from lifecycle.access import Principals, bucket_policy_document, deny_requirements, log_delivery_statement
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
-from lifecycle.render import encryption_configuration, logging_configuration, render_bucket
+from lifecycle.render import (
+    INVENTORY_ID,
+    encryption_configuration,
+    inventory_configuration,
+    logging_configuration,
+    render_bucket,
+)
 
 ACCOUNT = "123456789012"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/deployer"
@@ -89,6 +95,10 @@ def provision(
     s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=dict(spec.ownership))
     if log_bucket is not None and spec.log_prefix is not None:
         s3.put_bucket_logging(Bucket=name, BucketLoggingStatus=logging_configuration(log_bucket, spec.log_prefix))
+    if log_bucket is not None and spec.inventory:
+        s3.put_bucket_inventory_configuration(
+            Bucket=name, Id=INVENTORY_ID,
+            InventoryConfiguration=inventory_configuration(f"arn:aws:s3:::{log_bucket}", ACCOUNT))
     arn = f"arn:aws:s3:::{name}"
     extra = []
     if purpose is Purpose.ACCESS_LOGS:

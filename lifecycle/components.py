@@ -169,7 +169,7 @@ class GovernedBucket(pulumi.ComponentResource):
                 # S3 refuses logging until the log bucket's policy admits the delivery.
                 opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(args.log_ready))),
             )
-        if args.inventory_bucket_arn is not None:
+        if spec.inventory and args.inventory_bucket_arn is not None:
             inventory = pulumi.Output.all(args.inventory_bucket_arn, args.account_id).apply(
                 lambda v: inventory_configuration(v[0], v[1])
             )

@@ -83,6 +83,7 @@ class BucketSpec:
     ownership: Mapping[str, Any]
     log_prefix: str | None
     kms: bool
+    inventory: bool
     worst_case: AgeBound
     multipart_worst_case: AgeBound
     rules: tuple[str, ...] = field(default=())
@@ -140,6 +141,8 @@ def render_bucket(policy: PurposePolicy) -> BucketSpec:
         log_prefix=None if is_logs else f"{purpose}/",
         # S3 delivers server access logs only to buckets encrypted with SSE-S3.
         kms=not is_logs,
+        # The log bucket receives the inventories; it does not need one of its own.
+        inventory=not is_logs,
         worst_case=worst,
         multipart_worst_case=multipart_worst_case(parsed),
         rules=(limit.rule, "R8", "R10"),

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lifecycle.render import INVENTORY_ID
+
 Clients = Callable[[str], Any]
 Outputs = Mapping[str, Any]
 
@@ -124,6 +126,14 @@ def suspend_versioning(clients: Clients, bucket: str, _: Outputs) -> None:
     clients("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
 
 
+def weekly_inventory(clients: Clients, bucket: str, _: Outputs) -> None:
+    """The inventory the object audit reads now comes once a week."""
+    s3 = clients("s3")
+    config = s3.get_bucket_inventory_configuration(Bucket=bucket, Id=INVENTORY_ID)["InventoryConfiguration"]
+    config["Schedule"] = {"Frequency": "Weekly"}
+    s3.put_bucket_inventory_configuration(Bucket=bucket, Id=INVENTORY_ID, InventoryConfiguration=config)
+
+
 def retag_purpose(clients: Clients, bucket: str, _: Outputs) -> None:
     """The purpose tag names another purpose."""
     s3 = clients("s3")
@@ -225,6 +235,7 @@ DRIFTS: tuple[Drift, ...] = (
           _policy_edit(_public_read, "Anyone may read objects.")),
     Drift("replicated-elsewhere", "quality", "quality replicated to an ungoverned bucket", replicate_elsewhere,
           undo=stop_replication),
+    Drift("inventory-weekly", "proof", "proof inventory delivered weekly instead of daily", weekly_inventory),
     Drift("bucket-deleted", "evaluations", "evaluations bucket deleted", delete_bucket),
 )
 

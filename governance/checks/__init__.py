@@ -11,6 +11,7 @@ from governance.checks.bucket import EXISTS, OWNERSHIP, PUBLIC_ACCESS, PURPOSE_T
 from governance.checks.bucket_policy import POLICY_CHECKS, PUBLIC_ALLOW
 from governance.checks.copies import LOGGING, REPLICATION
 from governance.checks.encryption import ENCRYPTION, KEY_ROTATION
+from governance.checks.inventory import INVENTORY
 from governance.checks.retention import (
     COMPLIANCE_MAX,
     DELETE_MARKERS,
@@ -42,6 +43,7 @@ CHECKS: tuple[Check, ...] = (
     PUBLIC_ALLOW,
     LOGGING,
     REPLICATION,
+    INVENTORY,
 )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from governance.collect.observed import Observed
+from lifecycle.render import INVENTORY_ID
 
 NO_SUCH_BUCKET = frozenset({"NoSuchBucket", "404", "NotFound"})
 
@@ -46,6 +47,7 @@ class Read:
     kind: type = dict
     missing_field_is_absent: bool = False
     parse: Callable[[Any], Any] | None = None
+    params: tuple[tuple[str, str], ...] = ()
 
     @property
     def source(self) -> str:
@@ -74,6 +76,10 @@ READS: tuple[Read, ...] = (
     Read("logging", "get_bucket_logging", "LoggingEnabled", "s3:GetBucketLogging", missing_field_is_absent=True),
     Read("replication", "get_bucket_replication", "ReplicationConfiguration", "s3:GetReplicationConfiguration",
          frozenset({"ReplicationConfigurationNotFoundError"})),
+    # The program's own inventory, by id: S3 answers NoSuchConfiguration (moto: NoSuchInventoryConfig).
+    Read("inventory", "get_bucket_inventory_configuration", "InventoryConfiguration",
+         "s3:GetInventoryConfiguration", frozenset({"NoSuchConfiguration", "NoSuchInventoryConfig"}),
+         params=(("Id", INVENTORY_ID),)),
 )
 
 
@@ -91,7 +97,7 @@ def read(s3: Any, bucket: str, row: Read) -> Observed:
     """Run one row's call; raise BucketMissingError when the bucket does not exist."""
     where = {"source": row.source, "permission": row.permission}
     try:
-        response = getattr(s3, row.method)(Bucket=bucket)
+        response = getattr(s3, row.method)(Bucket=bucket, **dict(row.params))
     except ClientError as err:
         code = error_code(err)
         if code in NO_SUCH_BUCKET:

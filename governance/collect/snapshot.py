@@ -31,6 +31,7 @@ class BucketSnapshot:
     policy: Observed = NOT_COLLECTED
     logging: Observed = NOT_COLLECTED
     replication: Observed = NOT_COLLECTED
+    inventory: Observed = NOT_COLLECTED
     kms_key: Observed = NOT_COLLECTED
 
     @property

@@ -25,7 +25,7 @@ def test_seed_writes_sampled_quality_and_transaction_proof_recordings(deployed: 
     rows = list(csv.DictReader(result.calls_export.open(encoding="utf-8")))
     assert len(rows) == 40
     with_transaction = {r["call_id"]: r["transaction_id"] for r in rows if r["transaction_id"]}
-    assert result.count("quality") == 10
+    assert 5 <= result.count("quality") <= 10, "at most a quarter of the calls, drawn per agent and month"
     assert {r.call.call_id for r in result.recordings if r.purpose == "proof"} == set(with_transaction)
 
     # moto applies the policies' conditional denies to every object request (even HEAD): lift them to look.

@@ -48,6 +48,7 @@ MATRIX: dict[str, tuple[set[str], str, str]] = {
     "public-read-allowed": ({"RG-POLICY-NO-PUBLIC-ALLOW"}, "evaluations", r"PublicRead that allow access to everyone"),
     "replicated-elsewhere": ({"RG-REPLICATION-SAME-PURPOSE"}, "quality",
                              r"replicates recordings to sandbox-unmanaged-copies \(not governed here\)"),
+    "inventory-weekly": ({"RG-INVENTORY-DAILY"}, "proof", r"runs Weekly instead of Daily"),
     "bucket-deleted": ({"RG-BUCKET-EXISTS"}, "evaluations", r"does not exist"),
 }
 

@@ -17,7 +17,7 @@ from governance.targets import StackOutputs, Target
 from governance.verify import collect_targets, judge
 from lifecycle.access import log_delivery_statement
 from lifecycle.legal import Purpose
-from lifecycle.render import lifecycle_rules
+from lifecycle.render import inventory_configuration, lifecycle_rules
 from tests.governance.support import Account, only, unreadable_snapshot
 
 Drift = Callable[[Account], None]
@@ -125,6 +125,15 @@ def replicate_to(purpose: Purpose) -> Drift:
     return apply
 
 
+def inventory(purpose: Purpose, **changes: Any) -> Drift:
+    """Replace the bucket's recgov-daily inventory with one that differs by ``changes``."""
+    def apply(a: Account) -> None:
+        config = inventory_configuration(f"arn:aws:s3:::{a.bucket(L)}", "123456789012") | changes
+        a.s3.put_bucket_inventory_configuration(Bucket=a.bucket(purpose), Id="recgov-daily",
+                                                InventoryConfiguration=config)
+    return apply
+
+
 QUALITY_RULES = lifecycle_rules(90)
 
 # (check, purpose, drift, required severity or None, fragment of the finding)
@@ -198,6 +207,9 @@ FAILS: list[tuple[str, Purpose, Drift, Severity | None, str]] = [
     ("RG-ACCESS-LOGGING", Q, lifecycle(L, rule("expire", days=30, noncurrent=1), MARKERS), None,
      "keeps logs 30 to 33 days"),
     ("RG-REPLICATION-SAME-PURPOSE", Q, replicate_to(P), None, "(proof)"),
+    ("RG-INVENTORY-DAILY", E, inventory(E, OptionalFields=["Size", "LastModifiedDate"]), None,
+     "lacks the fields EncryptionStatus, ObjectLockRetainUntilDate"),
+    ("RG-INVENTORY-DAILY", Q, inventory(Q, Schedule={"Frequency": "Weekly"}), None, "runs Weekly instead of Daily"),
 ]
 
 
@@ -284,6 +296,7 @@ ERRORS: list[tuple[str, Purpose, tuple[str, ...]]] = [
     ("RG-POLICY-NO-PUBLIC-ALLOW", Q, ("policy",)),
     ("RG-ACCESS-LOGGING", Q, ("logging",)),
     ("RG-REPLICATION-SAME-PURPOSE", Q, ("replication",)),
+    ("RG-INVENTORY-DAILY", Q, ("inventory",)),
 ]
 
 
@@ -352,3 +365,25 @@ def test_every_message_is_one_sentence_naming_bucket_and_purpose(account: Accoun
         assert result.message.count(". ") == 0 or all(
             not part[:1].isupper() for part in result.message.split(". ")[1:]), result.message
         assert result.resource in result.message and f"({result.purpose})" in result.message
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    (None, "has no inventory configuration recgov-daily"),
+    ({"IncludedObjectVersions": "Current"}, "lists Current versions instead of All"),
+    ({"IsEnabled": False}, "is disabled"),
+])
+def test_inventory_states_moto_cannot_store(account: Account, change: dict[str, Any] | None, fragment: str) -> None:
+    # Built from the collected snapshot: moto keeps no IncludedObjectVersions, and answers NoSuchBucket
+    # to a read after an inventory is deleted.
+    outputs = StackOutputs.from_dict(account.outputs)
+    targets = outputs.targets()
+    snapshots = collect_targets(make_clients(region="eu-west-3"), targets)
+    name = account.bucket(Q)
+    where = {"source": "GetBucketInventoryConfiguration", "permission": "s3:GetInventoryConfiguration"}
+    observed = snapshots[name].inventory
+    replaced = Observed.absent(**where) if change is None else Observed.present(observed.value | change, **where)
+    snapshots[name] = dataclasses.replace(snapshots[name], inventory=replaced)
+    results = [r for r in judge(targets, account.policy, snapshots, outputs=outputs)
+               if r.check == "RG-INVENTORY-DAILY" and r.resource == name]
+    assert [r.status for r in results] == [Status.FAIL]
+    assert fragment in results[0].message
