@@ -1,4 +1,9 @@
-"""The DuckDB engine: one scan of the verified inventory computes every object-level finding."""
+"""The DuckDB engine: one scan of the verified inventory computes every object-level finding.
+
+The scan runs while the data files' MD5s are still being computed (in other threads); its results
+are used only once every checksum has passed, so a mismatch is refused exactly as before: no finding
+is returned, and a file that cannot be parsed is reported as a checksum mismatch when it is one.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from governance.audit.errors import ManifestError
 from governance.audit.files import Inventory
 from governance.audit.findings import BucketAudit, keys_of
 from governance.audit.source import VIEW, connect, create_view
-from governance.audit.sql import Dialect, Thresholds, audit_query, combine, legal_hold_query
+from governance.audit.sql import Dialect, Thresholds, audit_query, combine, merge_register
 from lifecycle.legal import LIMITS, Purpose
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy
 from lifecycle.render import render_bucket
@@ -46,23 +51,29 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]
 
 def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, fields: frozenset[str],
                register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
-    """Run the shared audit SQL over the view ``inventory`` of one bucket."""
-    groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB))
+    """Run the shared audit SQL over the view ``inventory`` of one bucket (one scan, register included)."""
+    groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit))
     row = combine(groups, t, fields, Dialect.DUCKDB, keys_of)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
-        holds = fetch_dicts(con, legal_hold_query(VIEW, register_limit, fields))
+        holds = merge_register(groups, register_limit)
     return BucketAudit(bucket, t, fields, row, holds, source=source)
 
 
 def audit_inventory(inv: Inventory, t: Thresholds, register_limit: int = REGISTER_LIMIT,
                     memory_limit: str = "768MB", threads: int | None = None) -> BucketAudit:
-    """Audit one verified inventory with DuckDB, streaming its files."""
+    """Audit one inventory with DuckDB, streaming its files; nothing is returned before they are verified."""
     con = connect(memory_limit, threads)
     try:
         fields = frozenset(create_view(con, inv))
-        return audit_view(con, inv.manifest.source_bucket, t, fields, register_limit)
+        audit = audit_view(con, inv.manifest.source_bucket, t, fields, register_limit)
+        inv.verified()
+        return audit
+    except ManifestError:
+        inv.verified()  # an altered file is a checksum mismatch first, whatever else it breaks
+        raise
     except duckdb.Error as exc:
+        inv.verified()
         # A file that passed its checksum but does not parse was written wrong: refuse it whole.
         first = str(exc).strip().splitlines()[0]
         raise ManifestError(

@@ -3,6 +3,11 @@
 A local manifest's files are read in place. An ``s3://`` manifest's files are streamed to a temporary
 directory (hashed on the way) because DuckDB here has no S3 reader: its ``httpfs`` extension is not
 bundled and would be downloaded from the internet. boto3 honours ``AWS_ENDPOINT_URL``.
+
+Local files can be hashed while the audit reads them (``open_inventory(..., background=True)``):
+existence and sizes are checked at once, the MD5s run in threads (hashlib releases the GIL), and
+:meth:`Inventory.verified` must be called, and must return, before anything read from the files
+is used. A mismatch then raises :class:`ChecksumError` exactly as if it had been found first.
 """
 
 from __future__ import annotations
@@ -12,9 +17,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +27,27 @@ from governance.audit.errors import ChecksumError, ManifestError
 from governance.audit.manifest import DataFile, Manifest, local_root, parse_manifest, read_local_manifest
 
 CHUNK = 8 << 20
-"""Hashing reads 8 MiB at a time: large enough that hashlib releases the GIL, small in memory."""
+"""Downloads read 8 MiB at a time: large enough that hashlib releases the GIL, small in memory."""
+HASH_CHUNK = 1 << 20
+"""Local files are hashed 1 MiB at a time into one reused buffer per file (no allocation per read)."""
 
 
 @dataclass(frozen=True)
 class Inventory:
-    """A manifest and the local paths of its verified data files, in manifest order."""
+    """A manifest and the local paths of its data files, in manifest order.
+
+    ``pending`` holds the MD5 verifications still running (background mode); the files are trusted
+    only once :meth:`verified` has returned.
+    """
 
     manifest: Manifest
     paths: tuple[Path, ...]
+    pending: tuple[Future[Path], ...] = field(default=(), compare=False)
+
+    def verified(self) -> None:
+        """Wait for every checksum; the first mismatch in manifest order raises ChecksumError."""
+        for check in self.pending:
+            check.result()
 
 
 def verify_workers() -> int:
@@ -40,13 +57,16 @@ def verify_workers() -> int:
 
 def _md5_of(path: Path) -> str:
     digest = hashlib.md5()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
+    buffer = bytearray(HASH_CHUNK)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as fh:
+        while read := fh.readinto(buffer):
+            digest.update(view[:read])
     return digest.hexdigest()
 
 
-def _verify(manifest: Manifest, entry: DataFile, path: Path) -> Path:
+def _check_present(manifest: Manifest, entry: DataFile, path: Path) -> None:
+    """The file exists with the manifest's size (cheap: no byte is read)."""
     if not path.is_file():
         raise ManifestError(f"{manifest.location}: data file {entry.key} listed in the manifest does not exist.")
     size = path.stat().st_size
@@ -55,6 +75,9 @@ def _verify(manifest: Manifest, entry: DataFile, path: Path) -> Path:
             f"{entry.key}: {size} bytes on disk, {entry.size} in the manifest; the file is not the one "
             "S3 Inventory wrote, so the inventory is not trusted."
         )
+
+
+def _check_md5(entry: DataFile, path: Path) -> Path:
     actual = _md5_of(path)
     if actual != entry.md5:
         raise ChecksumError(
@@ -64,12 +87,39 @@ def _verify(manifest: Manifest, entry: DataFile, path: Path) -> Path:
     return path
 
 
+def _verify(manifest: Manifest, entry: DataFile, path: Path) -> Path:
+    _check_present(manifest, entry, path)
+    return _check_md5(entry, path)
+
+
 def verify_local(manifest: Manifest, manifest_path: Path) -> Inventory:
     """Locate and verify every data file of a manifest read from disk."""
     root = local_root(manifest, manifest_path)
     with ThreadPoolExecutor(verify_workers()) as pool:
         paths = list(pool.map(lambda f: _verify(manifest, f, root / f.key), manifest.files))
     return Inventory(manifest, tuple(paths))
+
+
+@contextmanager
+def verifying_local(manifest: Manifest, manifest_path: Path) -> Iterator[Inventory]:
+    """The inventory at once, its files' MD5s computed in the background (see :meth:`Inventory.verified`).
+
+    Missing files and wrong sizes are refused before anything else; the hashing threads are
+    cancelled or joined when the block ends, whatever happened in it.
+    """
+    root = local_root(manifest, manifest_path)
+    paths = tuple(root / f.key for f in manifest.files)
+    for entry, path in zip(manifest.files, paths, strict=True):
+        _check_present(manifest, entry, path)
+    # Largest first: the longest hashes start first and the threads finish together.
+    order = sorted(range(len(paths)), key=lambda i: -manifest.files[i].size)
+    with ThreadPoolExecutor(verify_workers(), thread_name_prefix="md5") as pool:
+        started = {i: pool.submit(_check_md5, manifest.files[i], paths[i]) for i in order}
+        try:
+            yield Inventory(manifest, paths, tuple(started[i] for i in range(len(paths))))
+        finally:
+            for check in started.values():
+                check.cancel()
 
 
 def split_s3_url(url: str) -> tuple[str, str]:
@@ -122,11 +172,19 @@ def read_s3_manifest(url: str, client: Any) -> Manifest:
 
 
 @contextmanager
-def open_inventory(location: str) -> Iterator[Inventory]:
-    """The verified inventory at ``location`` (a local ``manifest.json`` or ``s3://…/manifest.json``)."""
+def open_inventory(location: str, background: bool = False) -> Iterator[Inventory]:
+    """The verified inventory at ``location`` (a local ``manifest.json`` or ``s3://…/manifest.json``).
+
+    With ``background``, a local inventory's checksums are still running when it is yielded: the
+    caller must call :meth:`Inventory.verified` before it uses anything read from the files.
+    """
     if not location.startswith("s3://"):
         path = Path(location)
-        yield verify_local(read_local_manifest(path), path)
+        if background:
+            with verifying_local(read_local_manifest(path), path) as inv:
+                yield inv
+        else:
+            yield verify_local(read_local_manifest(path), path)
         return
     from botocore.exceptions import BotoCoreError, ClientError
 

@@ -102,7 +102,7 @@ def _inventory_audit(target: InventoryTarget, policy: Policy, options: Options) 
         t = thresholds_for(policy, _purpose(target, manifest.source_bucket), options.as_of, options.sample)
         audit = audit_athena(boto3.client("athena"), options.athena, manifest, t, options.register_limit)
         return audit, {"manifest": target.location, "format": manifest.file_format, "files": len(manifest.files)}
-    with open_inventory(target.location) as inv:
+    with open_inventory(target.location, background=True) as inv:
         t = thresholds_for(policy, _purpose(target, inv.manifest.source_bucket), options.as_of, options.sample)
         audit = audit_inventory(inv, t, options.register_limit, options.memory_limit, options.threads)
         return audit, {"manifest": target.location, "format": inv.manifest.file_format, "files": len(inv.paths)}

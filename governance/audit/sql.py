@@ -142,24 +142,63 @@ def aggregates(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[A
     return out
 
 
-def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect, where: str = "") -> str:
+HELD_VERSION = "NOT coalesce(is_delete_marker, false) AND object_lock_legal_hold_status = 'ON'"
+"""A version under legal hold: the legal-hold register's rows (the ``legal_holds`` aggregate's)."""
+
+
+def register_aggregate(fields: Iterable[str], limit: int) -> str:
+    """DuckDB only: the register's first ``limit`` rows, in its order, collected in the audit's scan.
+
+    ``min_by`` with a count keeps the smallest rows by a struct of the register's ORDER BY columns
+    (compared field by field, NULLs last as in ``ORDER BY``), so the register costs no second scan;
+    :func:`merge_register` merges the groups' lists.
+    """
+    until = "object_lock_retain_until_date" if "object_lock_retain_until_date" in set(fields) else "NULL"
+    row = (f"{{'key': key, 'version_id': version_id, 'last_modified_date': last_modified_date, "
+           f"'retain_until': {until}}}")
+    order = "{'m': last_modified_date, 'k': key, 'v': version_id}"
+    return f"min_by({row}, {order}, {int(limit)}) FILTER (WHERE held)"
+
+
+def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect, where: str = "",
+                register: int = 0) -> str:
     """One query, one scan: rows grouped by which findings they belong to.
 
     Each row gets a bit per aggregate; grouping by that bitmask costs one small hash lookup per row,
     and the first keys are kept once per group rather than once per finding. :func:`combine` turns
     the few groups back into a count (and first keys) per finding. Only rows with a finding that
-    lists keys feed the key lists.
+    lists keys feed the key lists. With ``register`` (DuckDB), each group also carries its first
+    rows of the legal-hold register (column ``holds``), so :func:`legal_hold_query` is not needed.
     """
+    fields = tuple(fields)
     aggs = aggregates(t, fields, dialect)
     flags = " + ".join(f"CASE WHEN {a.condition} THEN {1 << i} ELSE 0 END" for i, a in enumerate(aggs))
     keyed = " + ".join(f"CASE WHEN {a.condition} THEN 1 ELSE 0 END" for a in aggs if a.keys) or "0"
     keys = _array(f"min(key, {t.sample}) FILTER (WHERE keyed > 0)", dialect)
     clause = f" WHERE {where}" if where else ""
+    holds = inner = ""
+    if register > 0 and dialect is Dialect.DUCKDB and "object_lock_legal_hold_status" in fields:
+        version = "version_id" if "version_id" in fields else "CAST(NULL AS VARCHAR) AS version_id"
+        until = ", object_lock_retain_until_date" if "object_lock_retain_until_date" in fields else ""
+        inner = f"last_modified_date, {version}{until}, {HELD_VERSION} AS held, "
+        holds = f", {register_aggregate(fields, register)} AS holds"
     return (
-        f"SELECT flags, count(*) AS n, {keys} AS first_keys\n"
-        f"FROM (SELECT key, {flags} AS flags,\n  {keyed} AS keyed\n  FROM {source}{clause}) AS flagged\n"
+        f"SELECT flags, count(*) AS n, {keys} AS first_keys{holds}\n"
+        f"FROM (SELECT key, {inner}{flags} AS flags,\n  {keyed} AS keyed\n  FROM {source}{clause}) AS flagged\n"
         "GROUP BY flags"
     )
+
+
+def _register_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    # ORDER BY last_modified_date, key, version_id with DuckDB's default NULLS LAST.
+    return tuple((row[c] is None, row[c] if row[c] is not None else "")
+                 for c in ("last_modified_date", "key", "version_id"))
+
+
+def merge_register(groups: Iterable[Mapping[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The register's first ``limit`` rows from the groups' ``holds`` lists, in the register's order."""
+    rows = [dict(h) for g in groups for h in (g.get("holds") or ())]
+    return sorted(rows, key=_register_order)[:limit]
 
 
 def combine(rows: Iterable[Mapping[str, Any]], t: Thresholds, fields: Iterable[str], dialect: Dialect,
@@ -188,6 +227,6 @@ def legal_hold_query(source: str, limit: int, fields: Iterable[str], where: str 
     return (
         f"SELECT key, version_id, last_modified_date, {until} AS retain_until\n"
         f"FROM {source}\n"
-        "WHERE NOT coalesce(is_delete_marker, false) AND object_lock_legal_hold_status = 'ON'"
+        f"WHERE {HELD_VERSION}"
         f"{extra}\nORDER BY last_modified_date, key, version_id\nLIMIT {int(limit)}"
     )

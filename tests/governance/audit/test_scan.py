@@ -1,0 +1,136 @@
+"""The single scan's shortcuts give exactly what the plain SQL gives: the register collected in the
+audit's scan, UTC timestamps by integer arithmetic, and checksums verified while the scan runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from governance.audit.engine import audit_inventory, fetch_dicts, thresholds_for
+from governance.audit.errors import ChecksumError
+from governance.audit.files import open_inventory
+from governance.audit.source import COLUMNS, connect, create_view
+from governance.audit.sql import Dialect, audit_query, legal_hold_query, merge_register
+from governance.cli import main
+from lifecycle.legal import Purpose
+from lifecycle.policy import Policy
+from tests.governance.audit.inventories import write_inventory
+from tests.governance.audit.planted import AS_OF, BUCKET, planted_rows
+
+FIELDS = frozenset(COLUMNS)
+
+
+def _holds_table(con: duckdb.DuckDBPyConnection) -> None:
+    # Ties on last_modified_date and key, NULL version ids (an unversioned object), delete markers and
+    # released holds that must stay out, spread over several finding groups (old/new, KMS or not).
+    con.execute("""
+        CREATE TABLE inventory AS
+        SELECT 'quality/2025/0' || (1 + i % 3) || '/0' || (1 + i % 7) || '/C' || (i % 11) || '.wav' AS key,
+               CASE WHEN i % 13 = 0 THEN NULL ELSE 'v' || (i % 17) END AS version_id,
+               i % 2 = 0 AS is_latest,
+               i % 19 = 0 AS is_delete_marker,
+               TIMESTAMP '2025-01-01' + to_days(CAST(i % 40 AS INTEGER) * 5) AS last_modified_date,
+               CASE WHEN i % 5 = 0 THEN 'SSE-S3' ELSE 'SSE-KMS' END AS encryption_status,
+               CASE WHEN i % 4 = 0 THEN NULL ELSE TIMESTAMP '2025-12-01' END AS object_lock_retain_until_date,
+               'GOVERNANCE' AS object_lock_mode,
+               CASE WHEN i % 3 = 0 THEN 'OFF' WHEN i % 23 = 0 THEN NULL ELSE 'ON' END
+                 AS object_lock_legal_hold_status
+        FROM range(3000) t(i)
+    """)
+
+
+@pytest.mark.parametrize("limit", [1, 7, 50, 1000, 5000])
+def test_register_from_the_scan_equals_the_register_query(default_policy: Policy, limit: int) -> None:
+    con = duckdb.connect()
+    _holds_table(con)
+    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
+    groups = fetch_dicts(con, audit_query("inventory", t, FIELDS, Dialect.DUCKDB, register=limit))
+    assert len(groups) > 3, "the held rows must be spread over several groups"
+    expected = fetch_dicts(con, legal_hold_query("inventory", limit, FIELDS))
+    assert expected, "the fixture has held versions"
+    assert merge_register(groups, limit) == expected
+
+
+def test_register_without_retain_until_or_version_id(default_policy: Policy) -> None:
+    con = duckdb.connect()
+    _holds_table(con)
+    fields = FIELDS - {"object_lock_retain_until_date", "version_id"}
+    con.execute("ALTER TABLE inventory DROP COLUMN object_lock_retain_until_date")
+    con.execute("ALTER TABLE inventory DROP COLUMN version_id")
+    con.execute("ALTER TABLE inventory ADD COLUMN version_id VARCHAR")  # the register query names it
+    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
+    groups = fetch_dicts(con, audit_query("inventory", t, fields, Dialect.DUCKDB, register=40))
+    assert merge_register(groups, 40) == fetch_dicts(con, legal_hold_query("inventory", 40, fields))
+
+
+def test_the_athena_query_carries_no_register(default_policy: Policy) -> None:
+    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
+    athena = audit_query("t", t, FIELDS, Dialect.ATHENA, register=1000)
+    assert athena == audit_query("t", t, FIELDS, Dialect.ATHENA)
+    assert "min_by" not in athena
+
+
+def test_utc_timestamps_equal_the_time_zone_cast(tmp_path: Path) -> None:
+    manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "Parquet", files=2)
+    with open_inventory(str(manifest)) as inv:
+        con = connect()
+        create_view(con, inv)
+        listing = ", ".join(f"'{p}'" for p in inv.paths)
+        raw = f"read_parquet([{listing}])"
+        assert con.execute(f"SELECT typeof(last_modified_date) FROM {raw} LIMIT 1").fetchone() == (
+            "TIMESTAMP WITH TIME ZONE",)
+        expected = con.execute(
+            "SELECT key, CAST(last_modified_date AS TIMESTAMP), CAST(object_lock_retain_until_date AS TIMESTAMP) "
+            f"FROM {raw} ORDER BY ALL").fetchall()
+        got = con.execute("SELECT key, last_modified_date, object_lock_retain_until_date FROM inventory "
+                          "ORDER BY ALL").fetchall()
+    assert got == expected
+    assert any(row[2] is None for row in got) and any(row[2] is not None for row in got)
+
+
+def _alter_in_place(path: Path) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # same size, different bytes
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("fmt", ["Parquet", "CSV"])
+def test_a_mismatch_found_while_scanning_is_refused(tmp_path: Path, default_policy: Policy, fmt: str) -> None:
+    manifest = write_inventory(tmp_path, BUCKET, planted_rows(), fmt, files=3)
+    _alter_in_place(sorted((manifest.parents[1] / "data").iterdir())[2])
+    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
+    with pytest.raises(ChecksumError, match="differs from the manifest"), \
+            open_inventory(str(manifest), background=True) as inv:
+        audit_inventory(inv, t)
+
+
+@pytest.mark.parametrize("where", ["start", "footer"])
+def test_cli_exits_2_without_a_report_when_a_file_was_altered(tmp_path: Path, where: str) -> None:
+    manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "Parquet", files=2)
+    target = sorted((manifest.parents[1] / "data").iterdir())[0]
+    raw = bytearray(target.read_bytes())
+    raw[10 if where == "start" else len(raw) - 12] ^= 0xFF  # a corrupt page or an unreadable footer
+    target.write_bytes(bytes(raw))
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01",
+                                       "--format", "json", "--output", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "not the one S3 Inventory wrote" in result.stderr
+    assert not out.exists()
+    assert "RG-OBJ" not in result.stdout
+
+
+def test_background_verification_of_a_good_inventory_passes(tmp_path: Path, default_policy: Policy) -> None:
+    manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "Parquet", files=3)
+    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
+    with open_inventory(str(manifest), background=True) as inv:
+        assert len(inv.pending) == 3
+        found = audit_inventory(inv, t)
+        assert all(check.done() for check in inv.pending)
+    assert found.aggregates["versions_count"] == 12
+    assert found.holds[0]["last_modified_date"] == AS_OF - timedelta(days=150)
+    assert isinstance(found.holds[0]["last_modified_date"], datetime)
