@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import click
-import pulumi
 
 from governance.cli import fail_usage
 from governance.model import ExitCode
@@ -38,6 +37,9 @@ def sandbox_deploy(endpoint_url: str, stack: str, output: Path | None) -> None:
 
     Example: recgov sandbox deploy --endpoint-url http://127.0.0.1:5000 --output outputs.json
     """
+    # Pulumi and the sandbox load only for this command: every other command starts faster.
+    import pulumi
+
     from sandbox.deploy import SandboxError, deploy
 
     try:
