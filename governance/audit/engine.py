@@ -16,7 +16,7 @@ from governance.audit.errors import ManifestError
 from governance.audit.files import Inventory
 from governance.audit.findings import BucketAudit, keys_of
 from governance.audit.source import VIEW, connect, create_view
-from governance.audit.sql import Dialect, Thresholds, audit_query, combine, merge_register
+from governance.audit.sql import Dialect, Thresholds, age_histogram, audit_query, combine, merge_register
 from lifecycle.legal import LIMITS, Purpose
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy
 from lifecycle.render import render_bucket
@@ -52,12 +52,12 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]
 def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, fields: frozenset[str],
                register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
     """Run the shared audit SQL over the view ``inventory`` of one bucket (one scan, register included)."""
-    groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit))
+    groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit, age_bins=True))
     row = combine(groups, t, fields, Dialect.DUCKDB, keys_of)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         holds = merge_register(groups, register_limit)
-    return BucketAudit(bucket, t, fields, row, holds, source=source)
+    return BucketAudit(bucket, t, fields, row, holds, source=source, ages=age_histogram(groups))
 
 
 def audit_inventory(inv: Inventory, t: Thresholds, register_limit: int = REGISTER_LIMIT,

@@ -32,6 +32,8 @@ class BucketAudit:
     multipart: Mapping[str, Any] | None = None
     source: str = "inventory"
     notes: Sequence[str] = field(default=())
+    ages: Sequence[Mapping[str, int]] = field(default=())
+    """Versions per week of age (DuckDB engine): the age histogram of the HTML report."""
 
     @property
     def resource(self) -> str:

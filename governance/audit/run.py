@@ -108,17 +108,25 @@ def _inventory_audit(target: InventoryTarget, policy: Policy, options: Options) 
         return audit, {"manifest": target.location, "format": inv.manifest.file_format, "files": len(inv.paths)}
 
 
+def age_rows(audit: BucketAudit) -> list[dict[str, Any]]:
+    """The bucket's age histogram as rows of the ``age_distribution`` table (see governance.report.html_data)."""
+    return [{"bucket": audit.bucket, "purpose": str(audit.thresholds.purpose), **row,
+             "limit_days": audit.thresholds.age_limit_days} for row in audit.ages]
+
+
 def audit_objects(policy: Policy, inventories: Sequence[InventoryTarget], buckets: Sequence[Target],
                   options: Options, s3_factory: Callable[[], Any] = s3_client) -> Report:
     """The object-level audit of every inventory and listed bucket, as one report."""
     results: list[Result] = []
     holds: list[dict[str, Any]] = []
+    ages: list[dict[str, Any]] = []
     sources: list[dict[str, Any]] = []
     as_of = _as_of_text(options)
     for inv_target in inventories:
         audit, described = _inventory_audit(inv_target, policy, options)
         results += object_results(audit, as_of)
         holds += hold_rows(audit, options.as_of)
+        ages += age_rows(audit)
         sources.append({"bucket": audit.bucket, "purpose": str(audit.thresholds.purpose), **described,
                         "versions": int(audit.aggregates.get("versions_count") or 0),
                         "delete_markers": int(audit.aggregates.get("delete_markers_count") or 0)})
@@ -138,6 +146,7 @@ def audit_objects(policy: Policy, inventories: Sequence[InventoryTarget], bucket
                 con.close()
             results += object_results(audit, as_of)
             holds += hold_rows(audit, options.as_of)
+            ages += age_rows(audit)
             sources.append({"bucket": target.bucket, "purpose": str(target.purpose), "listing": True,
                             "versions": int(audit.aggregates.get("versions_count") or 0),
                             "uploads": len(listing.uploads)})
@@ -145,7 +154,7 @@ def audit_objects(policy: Policy, inventories: Sequence[InventoryTarget], bucket
         results=tuple(results),
         target={"as_of": as_of, "engine": options.engine, "sources": sources},
         policy_digest=policy.digest, generated_at=_now(), tool_version=__version__, kind="audit-objects",
-        checks=catalog.OBJECT_CHECKS, tables={"legal_holds": holds},
+        checks=catalog.OBJECT_CHECKS, tables={"legal_holds": holds, **({"age_distribution": ages} if ages else {})},
     )
 
 

@@ -160,8 +160,12 @@ def register_aggregate(fields: Iterable[str], limit: int) -> str:
     return f"min_by({row}, {order}, {int(limit)}) FILTER (WHERE held)"
 
 
+AGE_BIN_DAYS = 7
+"""Width of the age histogram's bins: a week keeps a five-year proof bucket to 261 groups at most."""
+
+
 def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect, where: str = "",
-                register: int = 0) -> str:
+                register: int = 0, age_bins: bool = False) -> str:
     """One query, one scan: rows grouped by which findings they belong to.
 
     Each row gets a bit per aggregate; grouping by that bitmask costs one small hash lookup per row,
@@ -169,6 +173,8 @@ def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dial
     the few groups back into a count (and first keys) per finding. Only rows with a finding that
     lists keys feed the key lists. With ``register`` (DuckDB), each group also carries its first
     rows of the legal-hold register (column ``holds``), so :func:`legal_hold_query` is not needed.
+    With ``age_bins`` (DuckDB), groups are also split by week of age at ``as_of`` (column ``age_bin``)
+    for the age histogram; :func:`combine` adds groups up whatever splits them.
     """
     fields = tuple(fields)
     aggs = aggregates(t, fields, dialect)
@@ -182,11 +188,28 @@ def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dial
         until = ", object_lock_retain_until_date" if "object_lock_retain_until_date" in fields else ""
         inner = f"last_modified_date, {version}{until}, {HELD_VERSION} AS held, "
         holds = f", {register_aggregate(fields, register)} AS holds"
+    group = "flags"
+    if age_bins and dialect is Dialect.DUCKDB:
+        seconds = f"epoch({timestamp(t.as_of)}) - epoch(last_modified_date)"
+        inner += f"CAST(floor(({seconds}) / {AGE_BIN_DAYS * 86400}) AS BIGINT) AS age_bin, "
+        group = "flags, age_bin"
     return (
-        f"SELECT flags, count(*) AS n, {keys} AS first_keys{holds}\n"
+        f"SELECT {group}, count(*) AS n, {keys} AS first_keys{holds}\n"
         f"FROM (SELECT key, {inner}{flags} AS flags,\n  {keyed} AS keyed\n  FROM {source}{clause}) AS flagged\n"
-        "GROUP BY flags"
+        f"GROUP BY {group}"
     )
+
+
+def age_histogram(groups: Iterable[Mapping[str, Any]]) -> list[dict[str, int]]:
+    """Versions (not delete markers) per week of age, from :func:`audit_query`'s ``age_bin`` groups.
+
+    The ``versions`` aggregate is bit 0 of ``flags``; ``age_days`` is the bin's lower bound.
+    """
+    bins: dict[int, int] = {}
+    for g in groups:
+        if int(g["flags"]) & 1 and g.get("age_bin") is not None:
+            bins[int(g["age_bin"])] = bins.get(int(g["age_bin"]), 0) + int(g["n"])
+    return [{"age_days": b * AGE_BIN_DAYS, "versions": n} for b, n in sorted(bins.items())]
 
 
 def _register_order(row: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,31 @@ def test_an_inventory_without_encryption_status_cannot_pass_the_kms_check(tmp_pa
     kms = next(r for r in object_results(found, "x") if r.check == "RG-OBJ-KMS")
     assert kms.status is Status.ERROR
     assert "EncryptionStatus" in kms.message
+
+
+@pytest.mark.parametrize("fmt", ["CSV", "Parquet"])
+def test_age_histogram_counts_every_version_by_week(tmp_path: Path, default_policy: Policy, fmt: str) -> None:
+    found = audit(tmp_path, default_policy, planted_rows(), fmt)
+    # Versions only (delete markers are not recordings), binned by whole weeks of age at the audit date.
+    expected: dict[int, int] = {}
+    for row in planted_rows():
+        if not row.delete_marker:
+            week = int((AS_OF.replace(tzinfo=row.modified.tzinfo) - row.modified).total_seconds() // (7 * 86400))
+            expected[week * 7] = expected.get(week * 7, 0) + 1
+    assert {r["age_days"]: r["versions"] for r in found.ages} == expected
+    assert sum(r["versions"] for r in found.ages) == found.aggregates["versions_count"]
+
+
+def test_the_report_carries_the_age_table_and_the_html_draws_it(tmp_path: Path, default_policy: Policy) -> None:
+    from governance.audit.run import InventoryTarget, Options, audit_objects
+    from governance.report import render
+
+    manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "Parquet", files=2)
+    report = audit_objects(default_policy, [InventoryTarget(str(manifest), Purpose.QUALITY)], [],
+                           Options(as_of=AS_OF))
+    ages = report.tables["age_distribution"]
+    assert {r["bucket"] for r in ages} == {BUCKET} and {r["limit_days"] for r in ages} == {90}
+    page = render(report, "html")
+    assert "<svg" in page and BUCKET in page
+    without = dataclasses.replace(report, tables={"legal_holds": report.tables["legal_holds"]})
+    assert "<svg" not in render(without, "html"), "the chart must come from the age table"
