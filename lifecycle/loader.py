@@ -208,7 +208,7 @@ def read_stack_config(path: Path) -> Mapping[str, Any]:
     """The ``recgov:`` keys of a Pulumi stack file (``Pulumi.<stack>.yaml``), namespace removed."""
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, or a NUL byte in the path
         raise PolicyError([f"{path}: cannot read the stack config ({exc})."]) from None
     except yaml.YAMLError as exc:
         raise PolicyError([f"{path}: not valid YAML ({exc.__class__.__name__})."]) from None
@@ -248,6 +248,6 @@ def load_policy_file(path: Path | None, overrides: Mapping[str, Any] | None = No
         return load_policy(None, overrides)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, or a NUL byte in the path
         raise PolicyError([f"{path}: cannot read the policy file ({exc})."]) from None
     return load_policy(text, overrides, source=str(path))

@@ -84,11 +84,16 @@ def parse_stack_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings
         purposes = {}
     deployer = raw.get("deployerArn")
     trusted = raw.get("trustedAccountArn")
+    policy_file = raw.get("policyFile") or None
+    if policy_file is not None and not isinstance(policy_file, str):
+        # A number or a list here once reached path arithmetic and crashed with a traceback.
+        problems.append(f"recgov:policyFile: {policy_file!r} must be the path of a policy file (a string).")
+        policy_file = None
     settings = StackSettings(
         name_prefix=str(prefix),
         purposes=purposes,
         principals=_principals(raw.get("principals"), problems),
-        policy_file=raw.get("policyFile") or None,
+        policy_file=policy_file,
         deployer_arn=_arn("recgov:deployerArn", deployer, problems) if deployer else None,
         trusted_account_arn=_arn("recgov:trustedAccountArn", trusted, problems) if trusted else None,
     )

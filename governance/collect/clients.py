@@ -20,6 +20,15 @@ rate-limits the client after a throttle; eight retries ride out a throttling bur
 seconds on a large account, yet a call that keeps failing still ends, as unreadable, within about
 two minutes."""
 
+CONNECT_TIMEOUT = 5.0
+"""Seconds to open a connection. S3 and KMS accept within milliseconds; an endpoint that has not
+answered in five seconds is down or unreachable, and the attempt counts as a retryable failure."""
+
+READ_TIMEOUT = 15.0
+"""Seconds to wait for an answer once connected (botocore's default is 60). Every read collection
+makes is a small control-plane Get; fifteen seconds is generous, and a hung endpoint costs at most
+``MAX_ATTEMPTS + 1`` such waits (plus backoff) per read instead of an hour."""
+
 DEFAULT_WORKERS = 16
 """Buckets collected at once. Each bucket's reads are sequential; sixteen in flight keep latency
 hidden without tripping S3's per-account control-plane throttling on a few hundred buckets."""
@@ -54,9 +63,12 @@ class Clients:
 
 
 def client_config(max_workers: int = DEFAULT_WORKERS) -> Config:
-    """Adaptive retries with a bound, and a connection pool as large as the worker count."""
+    """Adaptive retries with a bound, connect and read timeouts, and a connection pool as large as the
+    worker count. The constants are read at call time, so a test may shorten them."""
     return Config(
         retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
         max_pool_connections=max(10, max_workers),
         user_agent_extra="recgov-verify",
     )

@@ -18,6 +18,12 @@ from governance.collect.observed import Observed
 from lifecycle.render import INVENTORY_ID
 
 NO_SUCH_BUCKET = frozenset({"NoSuchBucket", "404", "NotFound"})
+"""What HEAD says of a bucket that does not exist: HEAD answers carry no body, hence no error code,
+so a bare 404 is all there is."""
+GET_NO_SUCH_BUCKET = frozenset({"NoSuchBucket"})
+"""What a ``Get*`` says of a bucket that does not exist. Its 404s name their code (``NoSuchTagSet``,
+``NoSuchLifecycleConfiguration`` ...); a 404 whose body could not be parsed proves nothing, and must
+not turn an existing bucket into a missing one (a FAIL) when the answer was merely garbled."""
 
 
 def _tag_dict(tag_set: Any) -> dict[str, str]:
@@ -100,7 +106,7 @@ def read(s3: Any, bucket: str, row: Read) -> Observed:
         response = getattr(s3, row.method)(Bucket=bucket, **dict(row.params))
     except ClientError as err:
         code = error_code(err)
-        if code in NO_SUCH_BUCKET:
+        if code in GET_NO_SUCH_BUCKET:
             raise BucketMissingError(bucket) from None
         if code in row.absent:
             return Observed.absent(**where)

@@ -12,7 +12,7 @@ from importlib.resources import files
 from typing import Any
 
 from governance.model import Report
-from governance.report.common import dump_json, jsonable
+from governance.report.common import dump_json, jsonable, verdict
 
 SCHEMA_ID = "urn:recgov:report:1"
 """The versioned id of the JSON document shape; bumped on any incompatible change."""
@@ -27,7 +27,8 @@ def report_schema() -> dict[str, Any]:
 
 
 def report_document(report: Report) -> dict[str, Any]:
-    """The report as JSON data, top-level keys in the order DESIGN section 6 lists them."""
+    """The report as JSON data, top-level keys in the order DESIGN section 6 lists them, with the
+    run's ``verdict`` (COMPLIANT, NON-COMPLIANT, INCOMPLETE or NO RESULTS) after the summary."""
     doc: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "kind": report.kind,
@@ -36,6 +37,9 @@ def report_document(report: Report) -> dict[str, Any]:
         "policy_digest": report.policy_digest,
         "target": jsonable(report.target),
         "summary": report.summary.as_dict(),
+        # The same word the other formats print: a consumer that reads only this key still learns
+        # that a run with errors is INCOMPLETE, never compliant.
+        "verdict": verdict(report.summary),
         "results": [
             {**r.as_dict(), "observed": jsonable(r.observed), "expected": jsonable(r.expected)}
             for r in report.results

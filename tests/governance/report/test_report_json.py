@@ -34,9 +34,10 @@ def test_sample_report_is_valid_and_matches_its_golden_file(
 def test_top_level_keys_in_contract_order(sample_report: Report) -> None:
     doc = json.loads(render_json(sample_report))
     assert list(doc) == [
-        "schema", "kind", "generated_at", "tool_version", "policy_digest", "target", "summary", "results"
+        "schema", "kind", "generated_at", "tool_version", "policy_digest", "target", "summary", "verdict", "results"
     ]
     assert doc["summary"] == {"pass": 2, "fail": 1, "error": 1}
+    assert doc["verdict"] == "NON-COMPLIANT"
     assert list(doc["results"][0]) == [
         "check", "resource", "purpose", "status", "severity", "message", "observed", "expected", "citations"
     ]
