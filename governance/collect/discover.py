@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 
 from governance.collect.clients import DEFAULT_WORKERS, Clients
+from governance.collect.observed import redact
 from governance.collect.s3 import READS, BucketMissingError, read
 from lifecycle.legal import Purpose
 from lifecycle.render import TAG_PURPOSE
@@ -47,7 +48,8 @@ def discover(clients: Clients, max_workers: int = DEFAULT_WORKERS) -> Discovery:
     try:
         names = [b["Name"] for b in clients.s3.list_buckets().get("Buckets", [])]
     except (ClientError, BotoCoreError) as err:
-        raise DiscoveryError(f"cannot list the account's buckets (s3:ListAllMyBuckets): {err}") from None
+        # The error text may quote the refused request: never pass credential material on.
+        raise DiscoveryError(redact(f"cannot list the account's buckets (s3:ListAllMyBuckets): {err}")) from None
     found: dict[str, Purpose] = {}
     unreadable: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(names) or 1))) as pool:

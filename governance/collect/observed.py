@@ -7,9 +7,29 @@ is neither compliance nor violation and becomes an ERROR.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+_SECRETS = re.compile(
+    r"(?i)(x-amz-(?:signature|credential|security-token)[=:]\s*)[^&\s\"'<;,]+"
+    r"|(?i:(?<=signature=))[0-9a-f]{16,}"
+    r"|(?i:(?<=credential=))[^&\s\"',;]+"
+    r"|\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"
+)
+"""What identifies or proves a credential in a signed request: access key ids, signatures,
+credential scopes and session tokens, as a header or a presigned URL's query shows them."""
+
+
+def redact(text: str) -> str:
+    """``text`` with credential material replaced by ``[redacted]``.
+
+    An error reason ends up in every report format and in CI logs. AWS's own messages carry no
+    secret, but an endpoint, proxy or gateway in between may echo the request it refused (its URL or
+    headers): the reason must not carry the caller's key id, signature or session token onward.
+    """
+    return _SECRETS.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
 
 
 class State(StrEnum):
@@ -49,8 +69,8 @@ class Observed:
 
     @classmethod
     def unreadable(cls, reason: str, source: str = "", permission: str = "") -> Observed:
-        """A setting we could not read: denied, failed or malformed."""
-        return cls(State.UNREADABLE, reason=reason, source=source, permission=permission)
+        """A setting we could not read: denied, failed or malformed (credentials redacted from the reason)."""
+        return cls(State.UNREADABLE, reason=redact(reason), source=source, permission=permission)
 
     @property
     def is_present(self) -> bool:

@@ -39,7 +39,7 @@ S3_SUBRESOURCES = {
 }
 """S3 bucket sub-resource (the query key of a path-style GET) -> the operation it reads."""
 
-KINDS = frozenset({"drop", "delay", "slowdown", "throttle", "truncate", "corrupt", "error", "refuse"})
+KINDS = frozenset({"drop", "delay", "slowdown", "throttle", "truncate", "corrupt", "error", "refuse", "echo"})
 
 
 @dataclass
@@ -141,6 +141,26 @@ def _error_xml(fault: Fault) -> bytes:
             f"<Message>{fault.message}</Message>{fault.extra}<RequestId>FAULT</RequestId></Error>").encode()
 
 
+def _echo_xml(path: str, headers: dict[str, str]) -> bytes:
+    """A ``SignatureDoesNotMatch`` refusal that gives the request back, as S3 does (key id, string to
+    sign, canonical request) and as a careless gateway might (its headers and a presigned URL, in
+    the message a client shows)."""
+    from xml.sax.saxutils import escape
+
+    auth = headers.get("Authorization", "")
+    token = headers.get("X-Amz-Security-Token", "")
+    credential = auth.split("Credential=", 1)[-1].split(",", 1)[0]
+    presigned = (f"http://{LOOPBACK}{path}&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}"
+                 f"&X-Amz-Signature=0123456789abcdef0123456789abcdef&X-Amz-Security-Token={token}")
+    message = f"Signature mismatch for {presigned}; Authorization: {auth}; X-Amz-Security-Token: {token}"
+    key_id = credential.split("/", 1)[0]
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code>'
+            f"<Message>{escape(message)}</Message><AWSAccessKeyId>{escape(key_id)}</AWSAccessKeyId>"
+            f"<StringToSign>AWS4-HMAC-SHA256 {escape(credential)}</StringToSign>"
+            f"<CanonicalRequest>{escape(path)} x-amz-security-token:{escape(token)}</CanonicalRequest>"
+            "<RequestId>FAULT</RequestId></Error>").encode()
+
+
 def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"  # one request per connection: a shut proxy refuses the next one
@@ -199,6 +219,9 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 return
             if fault.kind == "error":
                 self._reply(fault.status, [("Content-Type", "application/xml")], _error_xml(fault))
+                return
+            if fault.kind == "echo":
+                self._reply(403, [("Content-Type", "application/xml")], _echo_xml(self.path, dict(self.headers)))
                 return
             status, headers, answer = self._forward(body)
             if fault.kind == "truncate":

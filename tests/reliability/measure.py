@@ -1,0 +1,85 @@
+"""Measure what the fault tests only count: the real time verify takes to give up, with botocore's
+own backoff (the tests switch the waits off). Prints one line per scenario.
+
+Run: ``.venv/bin/python -m tests.reliability.measure`` (about two minutes; loopback only; every
+server it starts stops by itself).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+
+from bench.fleet import provision_stack
+from governance.collect.clients import CONNECT_TIMEOUT, MAX_ATTEMPTS, READ_TIMEOUT
+from governance.verify import verify
+from lifecycle.loader import load_policy
+from sandbox.emulator import FAKE_CREDENTIALS, Emulator
+from tests.reliability.faultproxy import Fault, fault_proxy
+
+REGION = "eu-west-3"
+PREFIX = "rg-measure"
+
+
+def timed_verify(endpoint: str, outputs: dict[str, Any]) -> tuple[float, Any]:
+    """Seconds one verify of the stack takes, and its report."""
+    started = time.monotonic()
+    report = verify(None, load_policy(), outputs=outputs, endpoint_url=endpoint, region=REGION)
+    return time.monotonic() - started, report
+
+
+def throttled_read(port: int, outputs: dict[str, Any], kind: str, operation: str) -> str:
+    """One read answered with throttling on every attempt: attempts made, and time to give up."""
+    fault = Fault(kind, operation=operation, bucket=None if operation == "GetKeyRotationStatus" else
+                  f"{PREFIX}-quality", body_contains=outputs["keyArns"]["quality"]
+                  if operation == "GetKeyRotationStatus" else None)
+    with fault_proxy(port, [fault], lifetime=300) as proxy:
+        seconds, report = timed_verify(proxy.endpoint_url, outputs)
+    s = report.summary
+    return (f"{operation} {kind} on every attempt: {fault.applied} attempts, verify gave up after {seconds:.1f} s "
+            f"({s.passed} pass, {s.failed} fail, {s.errors} error)")
+
+
+def main() -> None:
+    """Run every scenario and print its figures."""
+    os.environ.update(FAKE_CREDENTIALS)
+    print(f"configuration: max_attempts={MAX_ATTEMPTS} retries, connect_timeout={CONNECT_TIMEOUT} s, "
+          f"read_timeout={READ_TIMEOUT} s, adaptive mode")
+    with Emulator() as emu:
+        s3 = boto3.client("s3", endpoint_url=emu.endpoint_url, region_name=REGION)
+        kms = boto3.client("kms", endpoint_url=emu.endpoint_url, region_name=REGION)
+        outputs = provision_stack(s3, kms, load_policy(), PREFIX, region=REGION)
+        seconds, report = timed_verify(emu.endpoint_url, outputs)
+        print(f"healthy: {len(report.results)} results in {seconds:.2f} s")
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            jobs = [pool.submit(throttled_read, emu.port, outputs, "slowdown", "GetBucketPolicy"),
+                    pool.submit(throttled_read, emu.port, outputs, "slowdown", "GetBucketLifecycleConfiguration"),
+                    pool.submit(throttled_read, emu.port, outputs, "throttle", "GetKeyRotationStatus")]
+            for job in jobs:
+                print(job.result())
+        with fault_proxy(emu.port, [Fault("drop", operation="GetBucketTagging", bucket=f"{PREFIX}-quality")],
+                         lifetime=300) as proxy:
+            seconds, report = timed_verify(proxy.endpoint_url, outputs)
+            print(f"connection dropped on every attempt of one read: {proxy.faults[0].applied} attempts, "
+                  f"verify done in {seconds:.1f} s ({report.summary.errors} error)")
+        with fault_proxy(emu.port, [Fault("refuse", skip=30, times=1)], lifetime=300) as proxy:
+            seconds, report = timed_verify(proxy.endpoint_url, outputs)
+            s = report.summary
+            print(f"endpoint refusing connections after 30 requests: gave up in {seconds:.1f} s "
+                  f"({s.passed} pass, {s.failed} fail, {s.errors} error, exit {int(s.exit_code)})")
+        with socket.socket() as sock:  # a port nothing listens on
+            sock.bind(("127.0.0.1", 0))
+            dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        seconds, report = timed_verify(dead, outputs)
+        s = report.summary
+        print(f"endpoint dead from the start: gave up in {seconds:.1f} s "
+              f"({s.passed} pass, {s.failed} fail, {s.errors} error, exit {int(s.exit_code)})")
+
+
+if __name__ == "__main__":
+    main()
