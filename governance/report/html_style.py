@@ -11,11 +11,17 @@ from __future__ import annotations
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 """Nothing may load or run: no script, no font, no remote image. Only this page's own style."""
 
+FORMULA_GUARD = 'td, th, pre, code { mso-number-format: "\\@"; }'
+"""Excel opens an HTML report as a workbook and would read a cell such as ``=HYPERLINK(...)``, taken
+from an object key or a tag, as a formula. This Office property makes every cell text (``@``);
+browsers ignore it, so the page looks the same and the value is shown as it was read."""
+
 CSS = """
 :root { --ink: #1f2328; --muted: #656d76; --line: #d0d7de; --soft: #f6f8fa;
   --bad: #b3261e; --bad-bg: #fdecea; --ok: #1a7f37; --ok-bg: #e8f5ec;
   --warn: #9a6700; --warn-bg: #fff8e1; --none: #57606a; --none-bg: #eef1f4; }
 * { box-sizing: border-box; }
+td, th, pre, code { mso-number-format: "\\@"; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; color: var(--ink); background: #fff; font: 14px/1.45 system-ui, -apple-system, "Segoe UI",
   "DejaVu Sans", "Liberation Sans", Arial, sans-serif; }

@@ -30,6 +30,7 @@ from governance.collect import make_clients
 from governance.collect.observed import Observed
 from governance.collect.s3 import READS, read
 from governance.model import Status
+from governance.report.html_style import FORMULA_GUARD
 from governance.targets import StackOutputs
 from governance.verify import collect_targets, judge
 from lifecycle.access import deny_requirements
@@ -278,6 +279,9 @@ def assert_inert(text: str, fmt: str) -> None:
         ET.fromstring(text.encode("utf-8"))
     if fmt in ("html", "markdown"):
         assert "<script>alert" not in text, fmt
+    if fmt == "html":
+        # Excel opens the page as a workbook: every cell must be text, never a formula.
+        assert FORMULA_GUARD in text
 
 
 @pytest.fixture
