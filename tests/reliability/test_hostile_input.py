@@ -255,6 +255,33 @@ def test_audit_objects_on_a_hostile_manifest_is_a_result_or_a_clean_error(data: 
         assert result.stdout == "" and result.stderr.startswith("error: ")
 
 
+@pytest.mark.parametrize("encoded", ["%FF%FE", "%C3%28", "%00%1B%5B2J", "%ED%A0%80"],
+                         ids=["ff-fe", "bad-continuation", "nul-escape", "surrogate"])
+def test_a_key_that_is_not_utf8_once_decoded_is_a_result_or_a_clean_error(
+    encoded: str, tmp_path: Path
+) -> None:
+    """Inventory CSV keys are URL-encoded: nothing stops the bytes they decode to from being invalid
+    UTF-8 (a lone surrogate, a broken sequence). The data file is rewritten with such a key, its size
+    and MD5 updated in the manifest, and audited in every format."""
+    import gzip
+    import hashlib
+
+    manifest = write_inventory(tmp_path, BUCKET, [Row("quality/2025/05/09/RAWBYTES.wav", ago(5)),
+                                                  Row("quality/2025/05/10/C10.wav", ago(5))], "CSV", files=1)
+    (manifest.parent / "manifest.checksum").unlink()
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    data = tmp_path / doc["files"][0]["key"]
+    raw = gzip.compress(gzip.decompress(data.read_bytes()).replace(b"RAWBYTES", encoded.encode()))
+    data.write_bytes(raw)
+    doc["files"][0].update(size=len(raw), MD5checksum=hashlib.md5(raw).hexdigest())
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    for fmt in ("text", "json", "markdown", "html", "junit", "sarif"):
+        result = invoke("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01", "--format", fmt)
+        assert result.exit_code in (0, 1, 2, 3), result.output
+        if result.exit_code != 2:
+            assert_inert(result.stdout, fmt)
+
+
 def test_hostile_keys_in_an_inventory_are_rendered_inert(inventory: Path) -> None:
     """Object keys are the one account string S3 lets hold anything: markup, formulas, escapes."""
     for fmt in ("text", "json", "markdown", "html", "junit", "sarif"):
