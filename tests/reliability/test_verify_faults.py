@@ -292,3 +292,33 @@ def test_nothing_reachable_at_all_is_exit_3_and_no_pass(
         if fmt == "json":
             doc = json.loads(result.stdout)
             assert doc["summary"]["pass"] == 0 and doc["summary"]["fail"] == 0 and doc["summary"]["error"] > 0
+
+
+@pytest.mark.parametrize("kind", ["error", "slowdown", "drop"])
+def test_discovery_that_cannot_list_the_buckets_exits_3(kind: str, stack: dict[str, Any], emulator: Any) -> None:
+    """``--discover`` with ListBuckets refused, throttled or cut: nothing judged, exit 3, one sentence."""
+    fault = Fault(kind, operation="ListBuckets")
+    with fault_proxy(emulator.port, [fault]) as proxy:
+        result = CliRunner().invoke(main, ["verify", "--discover", "--endpoint-url", proxy.endpoint_url,
+                                           "--region", REGION])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == ExitCode.INCOMPLETE, result.output
+    assert result.stdout == "" and result.stderr.startswith("error: cannot list the account's buckets")
+    assert fault.applied == (1 if kind == "error" else MAX_ATTEMPTS + 1)
+
+
+def test_discovery_with_one_unreadable_tag_set_reports_that_bucket_as_an_error(
+    stack: dict[str, Any], baseline: dict[tuple[str, str], Status], emulator: Any
+) -> None:
+    """Discovery cannot tell whether a bucket whose tags it may not read is governed: that bucket is
+    an ERROR (RG-PURPOSE-TAG, purpose unknown), the others are verified as usual."""
+    with fault_proxy(emulator.port, [Fault("error", operation="GetBucketTagging", bucket=FAULTED)]) as proxy:
+        result = CliRunner().invoke(main, ["verify", "--discover", "--endpoint-url", proxy.endpoint_url,
+                                           "--region", REGION, "--format", "json"])
+    assert result.exit_code == ExitCode.INCOMPLETE, result.output
+    doc = json.loads(result.stdout)
+    errors = [(r["check"], r["resource"], r["purpose"]) for r in doc["results"] if r["status"] == "error"]
+    assert errors == [("RG-PURPOSE-TAG", FAULTED, "unknown")]
+    assert doc["summary"]["fail"] == 0 and doc["verdict"] == "INCOMPLETE"
+    judged = {r["resource"] for r in doc["results"] if r["status"] == "pass"}
+    assert judged == {bucket for _, bucket in baseline} - {FAULTED}
