@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 
@@ -26,6 +27,19 @@ from governance.targets import StackOutputs, Target, TargetError
 from lifecycle.legal import Purpose, cite
 from lifecycle.policy import Policy
 from lifecycle.render import TAG_PURPOSE, render_bucket
+
+
+def shown_endpoint(url: str | None) -> str | None:
+    """The endpoint as a report may show it: scheme, host, port and path, never user information or a
+    query, where a URL can carry a key or a signature (``https://KEY:SECRET@host``, ``?X-Amz-...``)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _log_bucket(targets: Sequence[Target], outputs: StackOutputs | None) -> str | None:
@@ -137,7 +151,7 @@ def verify(
         "source": source or ("stack-outputs" if outputs is not None else "buckets"),
         "buckets": {t.bucket: str(t.purpose) for t in targets},
         "region": clients.region,
-        "endpoint_url": clients.endpoint_url,
+        "endpoint_url": shown_endpoint(clients.endpoint_url),
     }
     if outputs is not None and outputs.policy_digest:
         target_info["deployed_policy_digest"] = outputs.policy_digest

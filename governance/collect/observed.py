@@ -20,6 +20,8 @@ _SECRETS = re.compile(
 )
 """What identifies or proves a credential in a signed request: access key ids, signatures,
 credential scopes and session tokens, as a header or a presigned URL's query shows them."""
+_USERINFO = re.compile(r"(?<=://)[^/@\s\"'<>]+@")
+"""The ``user:password@`` of a URL, which botocore quotes whole when it refuses an endpoint."""
 
 
 def redact(text: str) -> str:
@@ -29,7 +31,7 @@ def redact(text: str) -> str:
     secret, but an endpoint, proxy or gateway in between may echo the request it refused (its URL or
     headers): the reason must not carry the caller's key id, signature or session token onward.
     """
-    return _SECRETS.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
+    return _USERINFO.sub("[redacted]@", _SECRETS.sub(lambda m: (m.group(1) or "") + "[redacted]", text))
 
 
 class State(StrEnum):

@@ -36,10 +36,11 @@ def test_redact_removes_every_form_of_credential_material() -> None:
     text = (f"Authorization: AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/20250601/eu-west-3/s3/aws4_request, "
             f"SignedHeaders=host, Signature=9f3a0b1c2d3e4f5a6b7c8d9e0f1a2b3c; X-Amz-Security-Token: {SESSION_TOKEN}; "
             f"https://b.s3.amazonaws.com/k?X-Amz-Credential={ACCESS_KEY_ID}%2F2025&X-Amz-Signature=abc123"
-            f"&X-Amz-Security-Token={SESSION_TOKEN}; key ASIARECGOVCANARY7Q2Z")
+            f"&X-Amz-Security-Token={SESSION_TOKEN}; key ASIARECGOVCANARY7Q2Z; https://user:pa55word@host/x")
     cleaned = redact(text)
-    assert not any(n in cleaned for n in (ACCESS_KEY_ID, SESSION_TOKEN, "9f3a0b1c", "abc123", "ASIARECGOV"))
-    assert cleaned.count("[redacted]") == 7
+    assert not any(n in cleaned for n in (ACCESS_KEY_ID, SESSION_TOKEN, "9f3a0b1c", "abc123", "ASIARECGOV",
+                                          "pa55word"))
+    assert cleaned.count("[redacted]") == 8
     assert redact("AccessDenied: Access Denied") == "AccessDenied: Access Denied"  # ordinary reasons untouched
 
 
@@ -69,3 +70,18 @@ def test_no_credential_in_any_report_or_log(
     for text in seen:
         for needle in NEEDLES:
             assert needle not in text
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_credentials_in_the_endpoint_url_are_not_shown(fmt: str, tmp_path: Path) -> None:
+    """A URL may carry a key pair (``https://KEY:SECRET@host``) or a signed query: the report shows the
+    endpoint it used without them (here a dead one, so every read is an ERROR quoting the URL)."""
+    with fault_proxy(1) as proxy:
+        port = proxy.port
+    endpoint = f"http://{ACCESS_KEY_ID}:{SECRET.replace('/', '%2F')}@127.0.0.1:{port}/?X-Amz-Signature=0abc"
+    result = CliRunner().invoke(main, ["verify", "--bucket", f"{PREFIX}-quality=quality", "--endpoint-url", endpoint,
+                                       "--region", REGION, "--format", fmt])
+    assert result.exit_code == ExitCode.INCOMPLETE, result.output
+    assert f"127.0.0.1:{port}" in result.stdout  # the endpoint is still named, for the auditor
+    for needle in (*NEEDLES, "0123456789abcdef", "%2F0123456789"):
+        assert needle not in result.output
