@@ -41,14 +41,15 @@ def load_calls(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             f"has a header with {', '.join(COLUMNS)}."
         )
     source = f"read_csv({literal(str(path))}, header = true, all_varchar = true, delim = ',', quote = '\"')"
-    con.execute(
-        f"CREATE OR REPLACE VIEW {CALLS} AS SELECT trim(call_id) AS call_id, trim(agent_id) AS agent_id, "
-        "trim(started_at) AS started_raw, "
-        "CAST(TRY_CAST(trim(started_at) AS TIMESTAMPTZ) AS TIMESTAMP) AS started_at, "
-        f"nullif(trim(transaction_id), '') AS transaction_id FROM {source}"
-    )
     bad_date = f"NOT regexp_full_match(coalesce(started_raw, ''), {literal(ISO_UTC)}) OR started_at IS NULL"
     try:
+        # DuckDB reads (and may refuse) the file when the view is bound, e.g. a row shorter than the header.
+        con.execute(
+            f"CREATE OR REPLACE VIEW {CALLS} AS SELECT trim(call_id) AS call_id, trim(agent_id) AS agent_id, "
+            "trim(started_at) AS started_raw, "
+            "CAST(TRY_CAST(trim(started_at) AS TIMESTAMPTZ) AS TIMESTAMP) AS started_at, "
+            f"nullif(trim(transaction_id), '') AS transaction_id FROM {source}"
+        )
         n, no_id, no_agent, bad, example, example_call = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE coalesce(call_id, '') = ''), "
             f"count(*) FILTER (WHERE coalesce(agent_id, '') = ''), count(*) FILTER (WHERE {bad_date}), "
