@@ -226,7 +226,9 @@ def manifests(draw: st.DrawFn, original: dict[str, Any]) -> Any:
         key = draw(st.sampled_from([*sorted(doc), "files.key", "files.size", "files.MD5checksum", "whole"]))
         if key == "whole":
             return draw(json_values)
-        if key.startswith("files.") and isinstance(doc.get("files"), list) and doc["files"]:
+        files = doc.get("files")
+        # An earlier draw may have replaced the file list by any JSON: edit a file entry only if one is left.
+        if key.startswith("files.") and isinstance(files, list) and files and isinstance(files[0], dict):
             field = key.split(".", 1)[1]
             doc["files"][0][field] = draw(json_values | st.sampled_from(
                 ["../../../../etc/passwd", "/etc/passwd", "s3://elsewhere/x.csv.gz", "", "\x00"]))
