@@ -7,6 +7,7 @@ The policy file is YAML with camelCase keys; a stack's Pulumi config uses the sa
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -34,8 +35,9 @@ def default_policy_text() -> str:
 
 
 def _whole_days(purpose: str, key: str, value: Any, problems: list[str]) -> int | None:
-    # Pulumi's CLI stores `config set --path` values as strings, so "60" is accepted as 60.
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    # Pulumi's CLI stores `config set --path` values as strings, so "60" is accepted as 60 (ASCII
+    # digits only: str.isdigit also admits "¹", which int() refuses).
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         problems.append(f"{purpose}: {key} {value!r} must be a whole number of days.")

@@ -91,3 +91,8 @@ def test_policy_file_and_stack_file(tmp_path: Path) -> None:
 
 def test_default_file_parses_every_purpose() -> None:
     assert set(parse_policy(default_policy_text())) == set(Purpose)
+
+
+@pytest.mark.parametrize("value", ["¹", "٣٠", "1_0", "+5", " "])
+def test_only_ascii_digit_strings_count_as_days(value: str) -> None:
+    assert "must be a whole number of days" in refusal(None, {"quality": {"retentionDays": value}})
