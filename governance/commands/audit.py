@@ -15,7 +15,7 @@ from governance.audit.errors import AuditInputError
 from governance.audit.run import InventoryTarget, Options, audit_objects, proportionality_report
 from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, effective_policy, fail_usage
 from governance.commands.output import ARCHIVE_OPTION, emit
-from governance.model import ExitCode, Report
+from governance.model import Report
 from governance.report import FORMATS
 from governance.targets import Target, TargetError, parse_bucket_option
 from lifecycle.legal import Purpose
@@ -80,7 +80,7 @@ def _targets(inventories: tuple[str, ...], buckets: tuple[str, ...], purpose: st
 
 def _emit(report: Report, fmt: str, output: Path | None, archive: str | None) -> None:
     emit(report, fmt, output, archive)
-    sys.exit(int(report.summary.exit_code if report.results else ExitCode.INCOMPLETE))
+    sys.exit(int(report.summary.exit_code))
 
 
 @click.command("audit-objects")

@@ -12,26 +12,15 @@ from governance.collect import make_clients
 from governance.collect.discover import Discovery, DiscoveryError
 from governance.collect.discover import discover as discover_buckets
 from governance.commands.output import ARCHIVE_OPTION, emit
-from governance.model import ExitCode, Report
+from governance.model import ExitCode
+from governance.report import FORMATS
 from governance.targets import StackOutputs, Target, TargetError, parse_bucket_option
 from governance.verify import verify
 from lifecycle.loader import read_stack_config
 from lifecycle.policy import PolicyError
 from lifecycle.stack_config import parse_stack_settings
 
-FORMAT_CHOICES = ("text", "json", "markdown", "html", "junit", "sarif")
-
-
-def _render(report: Report, fmt: str) -> str:
-    try:
-        from governance.report import FORMATS, render
-    except ModuleNotFoundError as err:
-        if err.name and err.name.startswith("governance.report"):
-            fail_usage("report rendering is not available in this installation.")
-        raise
-    if fmt not in FORMATS:
-        fail_usage(f"--format {fmt} is not available yet; use one of {', '.join(FORMATS)}.")
-    return render(report, fmt)
+FORMAT_CHOICES = tuple(FORMATS)
 
 
 def _principals_config(stack_config: Path | None) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -83,8 +72,6 @@ def verify_command(
     chosen = sum([stack_outputs is not None, bool(buckets), discover])
     if chosen != 1:
         fail_usage("give exactly one of --stack-outputs FILE, --bucket NAME=PURPOSE or --discover.")
-    if fmt == "html":
-        _render_check_only(fmt)
     policy = effective_policy(policy_path, stack_config)
     principals = _principals_config(stack_config)
     try:
@@ -114,21 +101,8 @@ def verify_command(
         undiscovered = found.unreadable
     report = verify(targets, policy, outputs=outputs, principals_config=principals, clients=clients, source=source,
                     undiscovered=undiscovered)
-    _render(report, fmt)  # refuses an unavailable format before anything is written
     emit(report, fmt, output, archive, endpoint_url=endpoint_url, region=region)
-    code = report.summary.exit_code if report.results else ExitCode.INCOMPLETE
-    sys.exit(int(code))
-
-
-def _render_check_only(fmt: str) -> None:
-    """Refuse a format the renderers do not have before reading anything from the account."""
-    try:
-        from governance.report import FORMATS
-    except ModuleNotFoundError:
-        fail_usage(f"--format {fmt} is not available yet.")
-        return
-    if fmt not in FORMATS:
-        fail_usage(f"--format {fmt} is not available yet; use one of {', '.join(FORMATS)}.")
+    sys.exit(int(report.summary.exit_code))
 
 
 def discovered_targets(found: Discovery) -> list[Target]:
