@@ -4,18 +4,22 @@ Every request is forwarded unchanged to the upstream (the moto server); a :class
 operation, bucket and request number match replaces the answer: the connection dropped without an
 answer, a delay beyond the client's read timeout, ``503 SlowDown`` or ``ThrottlingException``, a
 body cut short or corrupted, an arbitrary error document, or the whole proxy shut so that every later
-connection is refused. The proxy counts requests per operation, which is how the tests count
-retries. It serves one request per connection (HTTP/1.0 semantics), so "refused" really means the
-TCP connect fails, and it shuts itself after ``lifetime`` seconds whatever the test does.
+connection is refused. A fault may also strike a fraction of its requests at random, only during a
+window of time (a throttling burst), or only the requests beyond a rate (as S3 throttles a prefix).
+The proxy counts requests per operation, which is how the tests count retries. It serves one request
+per connection (HTTP/1.0 semantics), so "refused" really means the TCP connect fails, and it shuts
+itself after ``lifetime`` seconds whatever the test does.
 """
 
 from __future__ import annotations
 
 import http.client
+import random
 import socket
+import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,10 +50,15 @@ KINDS = frozenset({"drop", "delay", "slowdown", "throttle", "truncate", "corrupt
 class Fault:
     """What to break: requests of ``operation`` (any when None) on ``bucket`` (any when None).
 
-    ``body_contains`` narrows to requests whose body holds the text (a KMS call names its key there,
-    not in the path). The first ``skip`` matching requests pass; the next ``times`` (every one when None) get the
-    fault. ``status``/``code``/``message`` shape an ``error`` answer; ``extra`` is XML added inside
-    its ``<Error>`` element (S3 adds fields such as ``AWSAccessKeyId`` to some errors).
+    ``service`` (``"s3"`` or ``"kms"``) narrows to one service; ``body_contains`` to requests whose
+    body holds the text (a KMS call names its key there, not in the path). The first ``skip`` matching
+    requests pass; the next ``times`` (every one when None) get the fault. ``after`` and ``lasting``
+    (seconds, counted from the first matching request) confine the fault to a window of time;
+    ``rate`` below 1 gives it to that fraction of the eligible requests, drawn from a generator seeded
+    with ``seed``. ``per_second`` lets that many requests a second through (a sliding one-second
+    window of those it let through) and strikes the rest, as S3 answers ``SlowDown`` to a prefix
+    asked more than it serves. ``status``/``code``/``message`` shape an ``error`` answer; ``extra`` is XML added
+    inside its ``<Error>`` element (S3 adds fields such as ``AWSAccessKeyId`` to some errors).
     """
 
     kind: str
@@ -63,21 +72,49 @@ class Fault:
     code: str = "AccessDenied"
     message: str = "Access Denied"
     extra: str = ""
+    service: str | None = None
+    rate: float = 1.0
+    seed: int | None = None
+    after: float = 0.0
+    lasting: float | None = None
+    per_second: float | None = None
     seen: int = 0
     applied: int = 0
+    first_seen: float | None = None
+    _random: random.Random = field(init=False, repr=False, compare=False)
+    _passed: deque[float] = field(default_factory=deque, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}")
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError(f"rate {self.rate} is not a fraction")
+        self._random = random.Random(self.seed)
 
-    def take(self, operation: str, bucket: str | None, body: bytes) -> bool:
+    def take(self, operation: str, bucket: str | None, body: bytes, service: str = "s3") -> bool:
         """Whether this request gets the fault (counts the match either way)."""
         if self.operation not in (None, operation) or self.bucket not in (None, bucket):
             return False
+        if self.service not in (None, service):
+            return False
         if self.body_contains is not None and self.body_contains.encode() not in body:
             return False
+        now = time.monotonic()
+        if self.first_seen is None:
+            self.first_seen = now
         self.seen += 1
         if self.seen <= self.skip or (self.times is not None and self.applied >= self.times):
+            return False
+        elapsed = now - self.first_seen
+        if elapsed < self.after or (self.lasting is not None and elapsed >= self.after + self.lasting):
+            return False
+        if self.per_second is not None:
+            while self._passed and now - self._passed[0] >= 1.0:
+                self._passed.popleft()
+            if len(self._passed) < self.per_second:
+                self._passed.append(now)
+                return False
+        if self.rate < 1.0 and self._random.random() >= self.rate:
             return False
         self.applied += 1
         return True
@@ -100,12 +137,12 @@ class FaultProxy:
         """Where clients point ``endpoint_url``."""
         return f"http://{LOOPBACK}:{self.port}"
 
-    def choose(self, operation: str, bucket: str | None, body: bytes = b"") -> Fault | None:
+    def choose(self, operation: str, bucket: str | None, body: bytes = b"", service: str = "s3") -> Fault | None:
         """Count the request and return the first fault that applies to it."""
         with self._lock:
             self.counts[operation] += 1
             for fault in self.faults:
-                if fault.take(operation, bucket, body):
+                if fault.take(operation, bucket, body, service):
                     return fault
         return None
 
@@ -116,6 +153,11 @@ class FaultProxy:
             self.refused_at = time.monotonic()
             server.shutdown()
             server.server_close()
+
+
+def service_of(headers: dict[str, str]) -> str:
+    """``"kms"`` for a KMS call (JSON, named by its ``X-Amz-Target``), ``"s3"`` for anything else."""
+    return "kms" if headers.get("x-amz-target", "").startswith("TrentService.") else "s3"
 
 
 def classify(method: str, target: str, headers: dict[str, str]) -> tuple[str, str | None]:
@@ -192,9 +234,9 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
         def _handle(self) -> None:
             size = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(size) if size else b""
-            operation, bucket = classify(self.command, self.path,
-                                         {k.lower(): v for k, v in self.headers.items()})
-            fault = proxy.choose(operation, bucket, body)
+            lowered = {k.lower(): v for k, v in self.headers.items()}
+            operation, bucket = classify(self.command, self.path, lowered)
+            fault = proxy.choose(operation, bucket, body, service_of(lowered))
             if fault is None:
                 self._reply(*self._forward(body))
                 return
@@ -238,12 +280,22 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet when the client went away first (it gave up on a held answer, or was told to retry);
+        anything else is printed, as the standard library does."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
 def fault_proxy(upstream_port: int, faults: list[Fault] | None = None, lifetime: float = 60.0) -> Iterator[FaultProxy]:
     """A running proxy to ``127.0.0.1:upstream_port``; it stops on exit, or after ``lifetime`` seconds."""
     proxy = FaultProxy(upstream_port, list(faults or []))
-    server = ThreadingHTTPServer((LOOPBACK, 0), _handler(proxy))
-    server.daemon_threads = True
+    server = _Server((LOOPBACK, 0), _handler(proxy))
     proxy._server, proxy.port = server, int(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
