@@ -1,9 +1,17 @@
-"""Benchmark: verify 50 and 200 governed buckets on the emulator, concurrent versus sequential
-collection, beside Cloud Custodian evaluating equivalent filters on the same buckets.
+"""Benchmark: verify 50, 200 and 500 governed buckets on the emulator, concurrent versus sequential
+collection, with and without a simulated network round trip, beside Cloud Custodian evaluating
+equivalent filters on the same buckets.
 
-Run: ``python -m bench.verify_buckets`` (or ``make bench``). Not a test: figures vary with the machine.
-Everything runs against a moto server on 127.0.0.1; Cloud Custodian is installed into its own
-virtualenv (``bench/.c7n-venv``) on first use, so its dependencies never touch the project's.
+Run: ``python -m bench.verify_buckets`` (or ``make bench``); ``--sizes 500 --custodian-max 0`` for the
+500-bucket figures alone. Not a test: figures vary with the machine, so each is printed beside a
+baseline measured in the same run, with the load average before and after.
+
+Everything runs against a moto server on 127.0.0.1 held by this process. Each verify runs in a child
+process of its own (:mod:`bench.verify_run`), so that its peak resident memory (``ru_maxrss``) is
+measured, and so that verify and the emulator do not share one interpreter lock, as verify and S3
+never do. Cloud Custodian is installed into its own virtualenv (``bench/.c7n-venv``) on first use, so
+its dependencies never touch the project's. For collection workers and throttling at 500 buckets,
+see :mod:`bench.verify_load`.
 """
 
 from __future__ import annotations
@@ -23,16 +31,18 @@ from pathlib import Path
 import boto3
 
 from bench.fleet import provision
-from governance.collect import DEFAULT_WORKERS, make_clients
+from bench.verify_run import Job, Run, run_verify
+from governance.collect import DEFAULT_WORKERS
 from governance.targets import Target
-from governance.verify import verify
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy
 from sandbox.emulator import FAKE_CREDENTIALS, Emulator
 
 C7N_VERSION = "0.9.53"
 C7N_VENV = Path(__file__).resolve().parent / ".c7n-venv"
-SIZES = (50, 200)
+SIZES = (50, 200, 500)
+CUSTODIAN_MAX = 200
+"""Custodian runs on fleets up to this size by default: at 500 buckets it alone takes minutes."""
 PURPOSES = (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS)
 
 # The same four concerns verify judges, in Custodian's vocabulary: each policy matches violators.
@@ -86,13 +96,13 @@ and in this very process, so without it concurrency can only show the cost of th
 
 @dataclass(frozen=True)
 class Row:
-    """One fleet size's timings, in seconds."""
+    """One fleet size's runs."""
 
     buckets: int
-    concurrent: float
-    sequential: float
-    concurrent_rtt: float
-    sequential_rtt: float
+    concurrent: Run
+    sequential: Run
+    concurrent_rtt: Run
+    sequential_rtt: Run
     custodian: float | None
     custodian_note: str
 
@@ -126,26 +136,22 @@ def build_fleet(endpoint: str, region: str, size: int) -> list[Target]:
     return targets
 
 
-def time_verify(targets: Sequence[Target], endpoint: str, region: str, workers: int, rtt_ms: int = 0) -> float:
-    """Wall time of one verify run; the report must hold a verdict for every bucket.
+def job(targets: Sequence[Target], endpoint: str, region: str, workers: int, rtt_ms: int = 0) -> Job:
+    """A verify run of ``targets``; ``rtt_ms`` delays every request by a simulated network round trip."""
+    return Job(endpoint, region, tuple((t.bucket, str(t.purpose)) for t in targets), workers, rtt_ms)
 
-    ``rtt_ms`` delays every request by a simulated network round trip (a sleep before sending).
-    """
-    policy = load_policy()
-    clients = make_clients(endpoint_url=endpoint, region=region, max_workers=workers)
-    if rtt_ms:
-        def delay(**_kwargs: object) -> None:
-            time.sleep(rtt_ms / 1000)
 
-        clients.s3.meta.events.register("before-send", delay)
-        clients.kms().meta.events.register("before-send", delay)
-    start = time.perf_counter()
-    report = verify(targets, policy, clients=clients, max_workers=workers)
-    elapsed = time.perf_counter() - start
-    judged = {r.resource for r in report.results}
-    assert judged >= {t.bucket for t in targets}, "verify skipped buckets"
-    assert report.summary.errors == 0, [r.message for r in report.results if r.status == "error"][:3]
-    return elapsed
+def healthy(run: Run, label: str) -> Run:
+    """``run``, once it is known to have judged every bucket without an error (else the figure is void)."""
+    if run.returncode not in (0, 1) or run.errors or run.unjudged:
+        raise SystemExit(f"{label}: exit {run.returncode}, {run.errors} errors, {run.unjudged} buckets not judged")
+    print(f"  {label}: {run.seconds:.2f} s, peak {run.peak_mb:.0f} MB, {run.requests} requests", file=sys.stderr)
+    return run
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``uptime`` prints them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def time_custodian(exe: Path, endpoint: str, region: str, size: int) -> tuple[float | None, str]:
@@ -170,47 +176,63 @@ def time_custodian(exe: Path, endpoint: str, region: str, size: int) -> tuple[fl
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Build each fleet, time the three runs, print the table."""
-    parser = argparse.ArgumentParser(prog="python -m bench.verify_buckets", description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+    """Build each fleet, time the four verify runs and Custodian, print the table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.verify_buckets", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="fleet sizes (buckets)")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="collection workers, concurrent runs")
     parser.add_argument("--rtt-ms", type=int, default=SIMULATED_RTT_MS,
                         help="simulated round trip per request for the second pair of runs")
     parser.add_argument("--no-custodian", action="store_true", help="skip Cloud Custodian")
+    parser.add_argument("--custodian-max", type=int, default=CUSTODIAN_MAX, metavar="N",
+                        help="run Custodian only on fleets of at most N buckets")
     args = parser.parse_args(argv)
     os.environ.update(FAKE_CREDENTIALS)  # the emulator accepts any key; never a real account
-    exe = None if args.no_custodian else ensure_custodian()
+    wants_custodian = not args.no_custodian and any(size <= args.custodian_max for size in args.sizes)
+    exe = ensure_custodian() if wants_custodian else None
     rows: list[Row] = []
+    before = load_average()
     with Emulator() as emu:
         for size in args.sizes:
             emu.reset()
+            started = time.perf_counter()
             targets = build_fleet(emu.endpoint_url, emu.region, size)
-            time_verify(targets[:3], emu.endpoint_url, emu.region, args.workers)  # warm the emulator's caches
-            concurrent = time_verify(targets, emu.endpoint_url, emu.region, args.workers)
-            sequential = time_verify(targets, emu.endpoint_url, emu.region, 1)
+            print(f"{size} buckets provisioned in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            at = (emu.endpoint_url, emu.region)
+            run_verify(job(targets[:3], *at, args.workers))  # warm the emulator's caches
             rtt = args.rtt_ms
-            concurrent_rtt = time_verify(targets, emu.endpoint_url, emu.region, args.workers, rtt)
-            sequential_rtt = time_verify(targets, emu.endpoint_url, emu.region, 1, rtt)
-            c7n, note = (None, "skipped") if exe is None else time_custodian(exe, emu.endpoint_url, emu.region, size)
+            concurrent = healthy(run_verify(job(targets, *at, args.workers)), f"{args.workers} workers")
+            sequential = healthy(run_verify(job(targets, *at, 1)), "sequential")
+            concurrent_rtt = healthy(run_verify(job(targets, *at, args.workers, rtt)), f"{args.workers} workers, RTT")
+            sequential_rtt = healthy(run_verify(job(targets, *at, 1, rtt)), "sequential, RTT")
+            if exe is None or size > args.custodian_max:
+                c7n, note = None, "skipped" if exe is None else f"skipped above {args.custodian_max} buckets"
+            else:
+                c7n, note = time_custodian(exe, emu.endpoint_url, emu.region, size)
             rows.append(Row(size, concurrent, sequential, concurrent_rtt, sequential_rtt, c7n, note))
+    print(f"load average before: {before}; after: {load_average()} (cores: {os.cpu_count()})")
     print(render(rows, args.workers, args.rtt_ms))
     return 0
 
 
 def render(rows: Sequence[Row], workers: int, rtt_ms: int) -> str:
-    """The results as a Markdown table."""
+    """The results as a Markdown table (verify's seconds are collection, checks and a JSON report)."""
     lines = [
         f"| buckets | verify, {workers} workers (s) | verify, sequential (s) | speed-up | "
         f"with {rtt_ms} ms RTT: {workers} workers (s) | sequential (s) | speed-up | "
+        f"peak memory, {workers} workers / sequential (MB) | "
         "Cloud Custodian (s) | Custodian / verify | Custodian check |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         c7n = f"{r.custodian:.2f}" if r.custodian is not None else "-"
-        ratio = f"{r.custodian / r.concurrent:.1f}x" if r.custodian is not None else "-"
+        ratio = f"{r.custodian / r.concurrent.seconds:.1f}x" if r.custodian is not None else "-"
         lines.append(
-            f"| {r.buckets} | {r.concurrent:.2f} | {r.sequential:.2f} | {r.sequential / r.concurrent:.1f}x | "
-            f"{r.concurrent_rtt:.2f} | {r.sequential_rtt:.2f} | {r.sequential_rtt / r.concurrent_rtt:.1f}x | "
+            f"| {r.buckets} | {r.concurrent.seconds:.2f} | {r.sequential.seconds:.2f} | "
+            f"{r.sequential.seconds / r.concurrent.seconds:.1f}x | "
+            f"{r.concurrent_rtt.seconds:.2f} | {r.sequential_rtt.seconds:.2f} | "
+            f"{r.sequential_rtt.seconds / r.concurrent_rtt.seconds:.1f}x | "
+            f"{r.concurrent.peak_mb:.0f} / {r.sequential.peak_mb:.0f} | "
             f"{c7n} | {ratio} | {r.custodian_note} |"
         )
     return "\n".join(lines)
