@@ -1,0 +1,64 @@
+"""Collection clients: a connection pool with room for every worker, so no connection is thrown away."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from governance.collect import DEFAULT_WORKERS, Clients, collect_buckets, make_clients
+from governance.collect.clients import client_config
+from sandbox.emulator import Emulator
+
+POOL_FULL = "Connection pool is full"
+BOTOCORE_DEFAULT_POOL = 10
+
+
+@pytest.mark.parametrize("workers", [1, BOTOCORE_DEFAULT_POOL, DEFAULT_WORKERS, 32, 64])
+def test_the_pool_holds_a_connection_per_worker(workers: int) -> None:
+    clients = make_clients(region="eu-west-3", max_workers=workers)
+    for client in (clients.s3, clients.kms(), clients.kms("us-east-1")):
+        assert client.meta.config.max_pool_connections >= workers, client.meta.service_model.service_name
+    assert client_config(workers).max_pool_connections >= workers
+
+
+def test_the_command_line_default_pool_fits_the_default_workers() -> None:
+    """``recgov verify`` makes its clients without a worker count and collects with the default one."""
+    assert make_clients(region="eu-west-3").s3.meta.config.max_pool_connections >= DEFAULT_WORKERS
+
+
+def _clients(endpoint: str, workers: int, pool: int | None) -> Clients:
+    session = boto3.session.Session(region_name="eu-west-3")
+
+    def round_trip(**_kwargs: Any) -> None:
+        time.sleep(0.01)  # keeps every worker's request in flight at once, as a network would
+
+    session.events.register("before-send", round_trip)
+    clients = make_clients(endpoint_url=endpoint, session=session, max_workers=workers)
+    if pool is None:
+        return clients
+    config = clients.config.merge(Config(max_pool_connections=pool))
+    s3 = session.client("s3", endpoint_url=endpoint, config=config)
+    return Clients(s3=s3, kms_session=session, region=clients.region, endpoint_url=endpoint, config=config)
+
+
+def test_many_workers_never_discard_a_connection(clean_emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+    workers = 32
+    s3 = boto3.client("s3", endpoint_url=clean_emulator.endpoint_url, region_name="us-east-1")
+    names = [f"pool-{i:02d}" for i in range(workers)]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    caplog.set_level(logging.WARNING, logger="urllib3.connectionpool")
+
+    # The control: botocore's default pool is too small for these workers, and urllib3 says so.
+    collect_buckets(_clients(clean_emulator.endpoint_url, workers, BOTOCORE_DEFAULT_POOL), names, workers)
+    assert any(POOL_FULL in r.getMessage() for r in caplog.records), "the control run should overflow the pool"
+
+    caplog.clear()
+    snapshots = collect_buckets(_clients(clean_emulator.endpoint_url, workers, None), names, workers)
+    assert sorted(snapshots) == names
+    assert not [r.getMessage() for r in caplog.records if POOL_FULL in r.getMessage()]
