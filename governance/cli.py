@@ -54,7 +54,33 @@ def effective_policy(policy_path: Path | None, stack_config: Path | None = None)
         sys.exit(ExitCode.USAGE)
 
 
-@click.group()
+COMMAND_MODULES: dict[str, str] = {
+    "verify": "governance.commands.verify",
+    "audit-objects": "governance.commands.audit",
+    "proportionality": "governance.commands.audit",
+    "sandbox": "governance.commands.sandbox",
+    "demo": "governance.commands.sandbox",
+}
+"""Commands defined in their own modules, imported only when named: ``audit-objects`` on a local
+inventory never pays for boto3, and ``policy validate`` in a pre-commit hook starts in a blink."""
+
+
+class LazyCommands(click.Group):
+    """The root group: its own commands, plus :data:`COMMAND_MODULES` loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            # Each module's register() adds its commands to this group.
+            importlib.import_module(COMMAND_MODULES[cmd_name]).register(self)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyCommands)
 @click.version_option(__version__, prog_name="recgov")
 def main() -> None:
     """Recording retention governance as code.
@@ -116,20 +142,3 @@ def policy_register(policy_path: Path | None, stack_config: Path | None, fmt: st
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
-
-
-# Further commands register themselves here, one module each.
-def _register() -> None:
-    import importlib
-
-    for module in ("governance.commands.verify", "governance.commands.sandbox", "governance.commands.audit"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name == module:
-                continue
-            raise
-        mod.register(main)
-
-
-_register()

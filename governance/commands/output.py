@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import boto3
 import click
 
 from governance.archive import ArchiveError, ArchiveTarget, archive_report
@@ -44,6 +43,8 @@ def emit(
     if archive is None:
         return
     try:
+        import boto3  # only an archive needs a client: a local audit never loads boto3
+
         target = ArchiveTarget.parse(archive)
         s3 = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
         for uri in archive_report(report, fmt, target, s3):

@@ -1,0 +1,40 @@
+"""The command line loads a command's module only when that command runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+
+from governance.cli import COMMAND_MODULES, main
+
+
+def test_every_command_is_listed_in_the_help() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in [*COMMAND_MODULES, "policy"]:
+        assert f"  {name} " in result.output
+
+
+def test_each_lazy_command_is_found_in_its_module() -> None:
+    ctx = click.Context(main, info_name="recgov")
+    for name in COMMAND_MODULES:
+        command = main.get_command(ctx, name)
+        assert command is not None and command.name == name
+
+
+def test_a_local_command_does_not_load_the_aws_sdk() -> None:
+    # A fresh interpreter: this test process has long imported boto3 for other tests.
+    code = (
+        "import sys\n"
+        "from governance.cli import main\n"
+        "try:\n"
+        "    main(['policy', 'validate'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('boto3' in sys.modules, 'duckdb' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False False"
