@@ -1,8 +1,10 @@
 """Measure what the fault tests only count: the real time verify takes to give up, with botocore's
-own backoff (the tests switch the waits off). Prints one line per scenario.
+own backoff and the real timeouts (the tests switch the waits off and shorten the read timeout).
+Prints one line per scenario.
 
-Run: ``.venv/bin/python -m tests.reliability.measure`` (about two minutes; loopback only; every
-server it starts stops by itself).
+Run: ``.venv/bin/python -m tests.reliability.measure`` (about three minutes, most of it one read
+held on every attempt; loopback only; every server it starts stops by itself). For 500 buckets under
+throttling, see ``python -m bench.verify_load``.
 """
 
 from __future__ import annotations
@@ -45,6 +47,19 @@ def throttled_read(port: int, outputs: dict[str, Any], kind: str, operation: str
             f"({s.passed} pass, {s.failed} fail, {s.errors} error)")
 
 
+def held_read(port: int, outputs: dict[str, Any], times: int | None) -> str:
+    """One read whose answer is held beyond the read timeout, on ``times`` attempts (every one when None)."""
+    fault = Fault("delay", operation="GetBucketPolicy", bucket=f"{PREFIX}-quality", delay=READ_TIMEOUT + 5,
+                  times=times)
+    with fault_proxy(port, [fault], lifetime=600) as proxy:
+        seconds, report = timed_verify(proxy.endpoint_url, outputs)
+    s = report.summary
+    which = "every attempt" if times is None else f"{times} attempt"
+    return (f"GetBucketPolicy answer held {fault.delay:g} s on {which} (read timeout {READ_TIMEOUT:g} s): "
+            f"{fault.applied} attempt{'s' if fault.applied != 1 else ''} held, verify done after {seconds:.1f} s "
+            f"({s.passed} pass, {s.failed} fail, {s.errors} error, exit {int(s.exit_code)})")
+
+
 def main() -> None:
     """Run every scenario and print its figures."""
     os.environ.update(FAKE_CREDENTIALS)
@@ -56,10 +71,13 @@ def main() -> None:
         outputs = provision_stack(s3, kms, load_policy(), PREFIX, region=REGION)
         seconds, report = timed_verify(emu.endpoint_url, outputs)
         print(f"healthy: {len(report.results)} results in {seconds:.2f} s")
-        with ThreadPoolExecutor(max_workers=3) as pool:
+        # Each scenario has its own proxy and waits most of its time, so they run side by side.
+        with ThreadPoolExecutor(max_workers=5) as pool:
             jobs = [pool.submit(throttled_read, emu.port, outputs, "slowdown", "GetBucketPolicy"),
                     pool.submit(throttled_read, emu.port, outputs, "slowdown", "GetBucketLifecycleConfiguration"),
-                    pool.submit(throttled_read, emu.port, outputs, "throttle", "GetKeyRotationStatus")]
+                    pool.submit(throttled_read, emu.port, outputs, "throttle", "GetKeyRotationStatus"),
+                    pool.submit(held_read, emu.port, outputs, None),
+                    pool.submit(held_read, emu.port, outputs, 1)]
             for job in jobs:
                 print(job.result())
         with fault_proxy(emu.port, [Fault("drop", operation="GetBucketTagging", bucket=f"{PREFIX}-quality")],
