@@ -28,8 +28,8 @@ class Dialect(StrEnum):
 FUNCTIONS: dict[Dialect, dict[str, str]] = {
     # Both are partial-match regular expression predicates (RE2 and Joni agree on the syntax used).
     # Seconds since the epoch as a double: cheaper per row than adding an interval to a timestamp.
-    Dialect.DUCKDB: {"regex": "regexp_matches", "seconds": "epoch"},
-    Dialect.ATHENA: {"regex": "regexp_like", "seconds": "to_unixtime"},
+    Dialect.DUCKDB: {"regex": "regexp_matches", "seconds": "epoch", "bitand": "({} & {})"},
+    Dialect.ATHENA: {"regex": "regexp_like", "seconds": "to_unixtime", "bitand": "bitwise_and({}, {})"},
 }
 
 KMS_STATUSES = ("SSE-KMS", "DSSE-KMS")
@@ -179,8 +179,10 @@ def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dial
     fields = tuple(fields)
     aggs = aggregates(t, fields, dialect)
     flags = " + ".join(f"CASE WHEN {a.condition} THEN {1 << i} ELSE 0 END" for i, a in enumerate(aggs))
-    keyed = " + ".join(f"CASE WHEN {a.condition} THEN 1 ELSE 0 END" for a in aggs if a.keys) or "0"
-    keys = _array(f"min(key, {t.sample}) FILTER (WHERE keyed > 0)", dialect)
+    # A row feeds the key lists when it has a finding that lists keys: a bit test on the flags, not a
+    # second evaluation of those conditions (the key-convention regex alone is most of a row's cost).
+    keyed = FUNCTIONS[dialect]["bitand"].format("flags", sum(1 << i for i, a in enumerate(aggs) if a.keys))
+    keys = _array(f"min(key, {t.sample}) FILTER (WHERE {keyed} <> 0)", dialect)
     clause = f" WHERE {where}" if where else ""
     holds = inner = ""
     if register > 0 and dialect is Dialect.DUCKDB and "object_lock_legal_hold_status" in fields:
@@ -195,7 +197,7 @@ def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dial
         group = "flags, age_bin"
     return (
         f"SELECT {group}, count(*) AS n, {keys} AS first_keys{holds}\n"
-        f"FROM (SELECT key, {inner}{flags} AS flags,\n  {keyed} AS keyed\n  FROM {source}{clause}) AS flagged\n"
+        f"FROM (SELECT key, {inner}{flags} AS flags\n  FROM {source}{clause}) AS flagged\n"
         f"GROUP BY {group}"
     )
 
