@@ -59,8 +59,10 @@ def _csv_select(inv: Inventory) -> str:
         if name not in fields:
             continue
         if name == "key":
-            # Keys are URL-encoded form style: '+' is a space and a literal '+' is '%2B'.
-            exprs.append("url_decode(replace(key, '+', ' ')) AS key")
+            # Keys are URL-encoded form style: '+' is a space and a literal '+' is '%2B'. Most keys
+            # have neither, and decoding them anyway cost more than the rest of the row's checks.
+            exprs.append("CASE WHEN contains(key, '%') OR contains(key, '+') "
+                         "THEN url_decode(replace(key, '+', ' ')) ELSE key END AS key")
         elif name in BOOLEANS:
             exprs.append(f"(lower({name}) = 'true') AS {name}")
         elif name in TIMESTAMPS:

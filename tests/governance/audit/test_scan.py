@@ -3,12 +3,15 @@ audit's scan, UTC timestamps by integer arithmetic, and checksums verified while
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from governance.audit.engine import audit_inventory, fetch_dicts, thresholds_for
 from governance.audit.errors import ChecksumError
@@ -18,7 +21,7 @@ from governance.audit.sql import Dialect, audit_query, legal_hold_query, merge_r
 from governance.cli import main
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
-from tests.governance.audit.inventories import write_inventory
+from tests.governance.audit.inventories import Row, write_inventory
 from tests.governance.audit.planted import AS_OF, BUCKET, planted_rows
 
 FIELDS = frozenset(COLUMNS)
@@ -134,3 +137,17 @@ def test_background_verification_of_a_good_inventory_passes(tmp_path: Path, defa
     assert found.aggregates["versions_count"] == 12
     assert found.holds[0]["last_modified_date"] == AS_OF - timedelta(days=150)
     assert isinstance(found.holds[0]["last_modified_date"], datetime)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(keys=st.lists(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40),
+                     min_size=1, max_size=20, unique=True))
+def test_csv_keys_decode_to_what_was_stored(tmp_path: Path, keys: list[str]) -> None:
+    """Keys are decoded only when they hold '%' or '+': every other key must already be the decoded one."""
+    root = tmp_path / uuid.uuid4().hex
+    rows = [Row(key=k, modified=AS_OF - timedelta(days=1)) for k in keys]
+    with open_inventory(str(write_inventory(root, BUCKET, rows, "CSV", files=1))) as inv:
+        con = connect()
+        create_view(con, inv)
+        got = [r[0] for r in con.execute("SELECT key FROM inventory").fetchall()]
+    assert sorted(got) == sorted(keys)
