@@ -89,6 +89,12 @@ def deny_requirements(purpose: Purpose, principals: Principals, key_arn: str | N
         # Logs are removed by the lifecycle alone; nobody deletes the evidence of access.
         reqs.append(DenyRequirement("DenyDeletes", "access logs are never deleted by hand",
                                     DELETE_ACTIONS, True, False, ("R7",)))
+        # Only S3 itself writes here (access-log and inventory delivery): an identity allowed s3:* could
+        # otherwise forge a log, or overwrite a real one whose old version the lifecycle then expires.
+        reqs.append(DenyRequirement(
+            "DenyWritesOutsideDelivery", "only S3's log and inventory delivery write", ("s3:PutObject",),
+            True, False, ("R7", "R10"), {"BoolIfExists": {"aws:PrincipalIsAWSService": "false"}},
+        ))
         return reqs
     reqs += [
         DenyRequirement(

@@ -355,7 +355,9 @@ NEGATED = ("StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike")
 
 def request_context(stack: Stack, principal: str, bucket: str, action: str) -> dict[str, str]:
     """The condition keys AWS would see on the attempt's request (lower-case keys)."""
-    context = {"aws:principalarn": stack.arns[principal], "aws:securetransport": "true"}
+    # Every principal of the matrix is an identity of an account, never an AWS service principal.
+    context = {"aws:principalarn": stack.arns[principal], "aws:securetransport": "true",
+               "aws:principalisawsservice": "false"}
     if action == "write" and bucket in stack.outputs["keyArns"]:
         context["s3:x-amz-server-side-encryption"] = "aws:kms"
         context["s3:x-amz-server-side-encryption-aws-kms-key-id"] = str(stack.outputs["keyArns"][bucket])

@@ -87,18 +87,15 @@ BUCKET_POLICY_ONLY: dict[Cell, str] = {
     **{("deployer", b, "retention-beyond-max"): "DenyRetentionBeyondLegalMaximum" for b in LOCKED},
     # The dispute team may set retention (legal holds), but never beyond the legal maximum.
     ("proof-reader", "proof", "retention-beyond-max"): "DenyRetentionBeyondLegalMaximum",
+    # Only S3's delivery writes logs; the deployer's s3:* identity is refused by the log bucket's policy.
+    ("deployer", LOGS, "write"): "DenyWritesOutsideDelivery",
 }
 """Cells whose answer on AWS comes from a conditional bucket-policy statement, with that statement."""
 
 MOTO_AS_PUT_OBJECT = {(f"{b}-writer", b, "retention-beyond-max") for b in LOCKED}
 """moto authorises PutObjectRetention as s3:PutObject: a writer may set retention there, not on AWS."""
 
-KNOWN_GAPS = {
-    ("deployer", LOGS, "write"): (
-        "the log bucket's policy denies s3:PutObject to nobody, so an admin identity of the account can "
-        "write a forged log, or overwrite a real one whose version the lifecycle then expires after a "
-        "day; DESIGN names the S3 logging service as its only writer"),
-}
+KNOWN_GAPS: dict[Cell, str] = {}
 """Cells the deployed policy allows and the design does not: strict xfail, red once the policy closes them."""
 
 CELLS = [

@@ -173,6 +173,10 @@ def test_log_bucket_policy_admits_the_logging_service_and_auditors_only(default_
     reads = statement(doc, "DenyReadsOutsidePurpose")
     assert reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [role_arn(f"{PREFIX}-auditor")]
     assert "Condition" not in statement(doc, "DenyDeletes")
+    # Every identity, the deployer's included, is refused uploads: S3's own delivery is the only writer.
+    writes = statement(doc, "DenyWritesOutsideDelivery")
+    assert writes["Principal"] == "*" and writes["Action"] in ("s3:PutObject", ["s3:PutObject"])
+    assert writes["Condition"] == {"BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}
 
 
 @pytest.mark.parametrize(
