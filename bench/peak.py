@@ -3,7 +3,7 @@
     python -m bench.peak -- COMMAND [ARG ...]
 
 The command inherits standard output and error; once it has ended, one JSON line follows on
-standard output: ``{"peak_mb": ..., "seconds": ..., "returncode": ...}``.
+standard output: ``{"peak_mb": ..., "seconds": ..., "returncode": ..., "cpu_seconds": ...}``.
 
 Why a launcher: on Linux a child's ``ru_maxrss`` starts at the resident size of the process that
 spawned it (``exec`` folds the old address space's high-water mark into the child's), so a child
@@ -29,13 +29,15 @@ PEAK_KEY = "peak_mb"
 
 @dataclass(frozen=True)
 class Peak:
-    """A finished command: what it printed, its exit code, wall time and peak RSS."""
+    """A finished command: what it printed, its exit code, wall time, peak RSS and CPU time (user and
+    system, its own children included)."""
 
     stdout: str
     stderr: str
     returncode: int
     seconds: float
     peak_mb: float
+    cpu_seconds: float
 
 
 def launch(argv: Sequence[str]) -> int:
@@ -47,7 +49,8 @@ def launch(argv: Sequence[str]) -> int:
     returncode = os.waitstatus_to_exitcode(status)
     proc.returncode = returncode  # reaped here, so Popen must not wait for it again
     sys.stdout.flush()
-    print(json.dumps({PEAK_KEY: usage.ru_maxrss / 1024, "seconds": seconds, "returncode": returncode}), flush=True)
+    print(json.dumps({PEAK_KEY: usage.ru_maxrss / 1024, "seconds": seconds, "returncode": returncode,
+                      "cpu_seconds": usage.ru_utime + usage.ru_stime}), flush=True)
     return 0
 
 
@@ -62,7 +65,8 @@ def measure(argv: Sequence[str], *, env: dict[str, str] | None = None) -> Peak:
         peak_mb = float(figures[PEAK_KEY])
     except (ValueError, KeyError, TypeError):
         raise RuntimeError(f"the launcher failed ({done.returncode}): {done.stderr.strip()[-2000:]}") from None
-    return Peak("\n".join(lines[:-1]), done.stderr, int(figures["returncode"]), float(figures["seconds"]), peak_mb)
+    return Peak("\n".join(lines[:-1]), done.stderr, int(figures["returncode"]), float(figures["seconds"]), peak_mb,
+                float(figures["cpu_seconds"]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

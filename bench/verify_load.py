@@ -1,13 +1,17 @@
 """Load: verify a fleet of 500 governed buckets with several collection worker counts, and under throttling.
 
-Run: ``python -m bench.verify_load`` (about 15 minutes on 2 cores; ``--help`` for the knobs). Not a
+Run: ``python -m bench.verify_load`` (about 45 minutes on 2 cores; ``--help`` for the knobs). Not a
 test: figures vary with the machine, so each is printed beside a baseline measured in the same run
 (sequential collection; verify through the fault proxy without a fault), with the load average.
 
-1. Workers: verify with each worker count, on the bare emulator and with a simulated round trip
-   per request (a sleep before each request is sent, :mod:`bench.verify_run`), against sequential
-   collection. Every run counts urllib3's "Connection pool is full" warnings; one more run gives 64
-   workers botocore's default pool of 10 connections, to show what an undersized pool does.
+1. Workers: verify with each worker count against sequential collection, on the bare emulator, then
+   with a simulated round trip (a sleep before each request is sent and, twice as long, before each
+   new connection: TCP and TLS handshakes; :mod:`bench.verify_run`) through a keep-alive front (the
+   emulator closes every connection; S3 does not), first with every bucket behind one host name, then
+   with one host name per bucket, as S3's virtual-hosted addressing has on AWS (botocore keeps
+   connections to at most 10 hosts). Every run counts the connections it
+   opened and urllib3's "Connection pool is full" warnings; one more run gives 64 workers botocore's
+   default pool of 10 connections, to show what an undersized pool does.
 2. Throttling: verify with the default worker count through the fault-injecting proxy
    (``tests/reliability/faultproxy.py``), with no fault, then with a fraction of requests answered
    ``503 SlowDown`` (S3) or ``ThrottlingException`` (KMS) at random, then with every request so
@@ -28,7 +32,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bench.verify_buckets import SIMULATED_RTT_MS, build_fleet, job, load_average
+from bench.verify_buckets import FRONT_LIFETIME, SIMULATED_RTT_MS, build_fleet, job, load_average
 from bench.verify_run import Run, run_verify
 from governance.collect import DEFAULT_WORKERS
 from governance.collect.clients import MAX_ATTEMPTS
@@ -49,11 +53,12 @@ MODES = ("adaptive", "standard")
 
 @dataclass(frozen=True)
 class Sweep:
-    """One worker count's runs, bare and with the simulated round trip."""
+    """One worker count's runs: bare, with the simulated round trip, and with it one host per bucket."""
 
     workers: int
     bare: Run
     rtt: Run
+    hosts: Run
 
 
 @dataclass(frozen=True)
@@ -71,20 +76,26 @@ def note(text: str) -> None:
 
 
 def describe(run: Run) -> str:
-    return (f"{run.seconds:.2f} s, peak {run.peak_mb:.0f} MB, {run.requests} requests, "
-            f"{run.passed} pass / {run.failed} fail / {run.errors} error, exit {run.exit_code}, "
-            f"{run.pool_full} pool-full warnings")
+    """One run on one line, for the progress log."""
+    failures = ", ".join(f"{k} {v}" for k, v in run.failed_attempts.items()) or "none"
+    return (f"{run.seconds:.2f} s, peak {run.peak_mb:.0f} MB, CPU {run.cpu_seconds:.1f} s, {run.requests} requests, "
+            f"{run.connections} connections, {run.passed} pass / {run.failed} fail / {run.errors} error, "
+            f"exit {run.exit_code}, {run.pool_full} pool-full warnings, failed attempts: {failures}")
 
 
-def sweep(targets: Sequence[Target], endpoint: str, region: str, workers: Sequence[int], rtt_ms: int) -> list[Sweep]:
-    """Each worker count on the bare emulator and with the simulated round trip."""
+def sweep(targets: Sequence[Target], endpoint: str, front: str, region: str, workers: Sequence[int],
+          rtt_ms: int) -> list[Sweep]:
+    """Each worker count on the bare emulator, then with the simulated round trip through the
+    keep-alive ``front``, all buckets behind one host name and then one per bucket."""
     rows = []
     for n in workers:
         bare = run_verify(job(targets, endpoint, region, n))
         note(f"  {n} workers: {describe(bare)}")
-        rtt = run_verify(job(targets, endpoint, region, n, rtt_ms))
+        rtt = run_verify(job(targets, front, region, n, rtt_ms))
         note(f"  {n} workers, {rtt_ms} ms RTT: {describe(rtt)}")
-        rows.append(Sweep(n, bare, rtt))
+        hosts = run_verify(replace(job(targets, front, region, n, rtt_ms), virtual_hosts=True))
+        note(f"  {n} workers, {rtt_ms} ms RTT, one host per bucket: {describe(hosts)}")
+        rows.append(Sweep(n, bare, rtt, hosts))
     return rows
 
 
@@ -123,16 +134,25 @@ def throttling(targets: Sequence[Target], upstream_port: int, region: str, worke
     return rows
 
 
+def cpu_ms(run: Run) -> float:
+    """The verify process's CPU time per request, in ms (its start-up, about a second, spread over them)."""
+    return 1000 * run.cpu_seconds / max(1, run.requests)
+
+
 def render_sweep(rows: Sequence[Sweep], rtt_ms: int) -> str:
     """Worker counts as a Markdown table, each ratio against the sequential run of the same column."""
     base = next((r for r in rows if r.workers == 1), rows[0])
-    lines = [f"| workers | bare emulator (s) | speed-up | with {rtt_ms} ms RTT (s) | speed-up | "
-             "peak memory, bare / RTT (MB) | pool-full warnings |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"| workers | bare emulator (s) | speed-up | {rtt_ms} ms RTT, one host (s) | speed-up | connections | "
+             f"{rtt_ms} ms RTT, one host per bucket (s) | speed-up | connections | "
+             "verify CPU per request, one host / per bucket (ms) | peak memory (MB) | pool-full warnings |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
+        runs = (r.bare, r.rtt, r.hosts)
         lines.append(f"| {r.workers} | {r.bare.seconds:.2f} | {base.bare.seconds / r.bare.seconds:.1f}x | "
-                     f"{r.rtt.seconds:.2f} | {base.rtt.seconds / r.rtt.seconds:.1f}x | "
-                     f"{r.bare.peak_mb:.0f} / {r.rtt.peak_mb:.0f} | {r.bare.pool_full + r.rtt.pool_full} |")
+                     f"{r.rtt.seconds:.2f} | {base.rtt.seconds / r.rtt.seconds:.1f}x | {r.rtt.connections} | "
+                     f"{r.hosts.seconds:.2f} | {base.hosts.seconds / r.hosts.seconds:.1f}x | {r.hosts.connections} | "
+                     f"{cpu_ms(r.rtt):.2f} / {cpu_ms(r.hosts):.2f} | "
+                     f"{max(x.peak_mb for x in runs):.0f} | {sum(x.pool_full for x in runs)} |")
     return "\n".join(lines)
 
 
@@ -175,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.update(FAKE_CREDENTIALS)  # the emulator accepts any key; never a real account
     workers = sorted({1, *args.workers})
     before = load_average()
-    with Emulator() as emu:
+    with Emulator() as emu, fault_proxy(emu.port, lifetime=FRONT_LIFETIME, keep_alive=True) as front:
         started = time.perf_counter()
         targets = build_fleet(emu.endpoint_url, emu.region, args.buckets)
         note(f"{args.buckets} buckets provisioned in {time.perf_counter() - started:.0f} s; load average {before}")
@@ -183,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_verify(job(targets[:3], *at, DEFAULT_WORKERS))  # warm the emulator's caches
         tables = []
         if not args.skip_sweep:
-            rows = sweep(targets, *at, workers, args.rtt_ms)
+            rows = sweep(targets, emu.endpoint_url, front.endpoint_url, emu.region, workers, args.rtt_ms)
             top = max(workers)
             small = run_verify(replace(job(targets, *at, top), pool=BOTOCORE_DEFAULT_POOL))
             note(f"  {top} workers, pool of {BOTOCORE_DEFAULT_POOL}: {describe(small)}")

@@ -203,7 +203,7 @@ def _echo_xml(path: str, headers: dict[str, str]) -> bytes:
             "<RequestId>FAULT</RequestId></Error>").encode()
 
 
-def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
+def _handler(proxy: FaultProxy, keep_alive: bool = False) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"  # one request per connection: a shut proxy refuses the next one
 
@@ -277,6 +277,11 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - stdlib dispatch names
 
+    if keep_alive:
+        # Clients keep their connections, as they do with S3 (the emulator closes every one). A status
+        # line and a body written apart would otherwise wait on the client's delayed ACK (Nagle).
+        Handler.protocol_version = "HTTP/1.1"
+        Handler.disable_nagle_algorithm = True
     return Handler
 
 
@@ -292,10 +297,17 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def fault_proxy(upstream_port: int, faults: list[Fault] | None = None, lifetime: float = 60.0) -> Iterator[FaultProxy]:
-    """A running proxy to ``127.0.0.1:upstream_port``; it stops on exit, or after ``lifetime`` seconds."""
+def fault_proxy(upstream_port: int, faults: list[Fault] | None = None, lifetime: float = 60.0, *,
+                keep_alive: bool = False) -> Iterator[FaultProxy]:
+    """A running proxy to ``127.0.0.1:upstream_port``; it stops on exit, or after ``lifetime`` seconds.
+
+    ``keep_alive`` serves many requests per connection (HTTP/1.1), as S3 does: the emulator's own
+    server closes every connection, so only through such a proxy do clients reuse connections, and
+    a benchmark can count the ones they open. A shut keep-alive proxy still answers on connections
+    already open; the tests' "refused" faults need the default, one request per connection.
+    """
     proxy = FaultProxy(upstream_port, list(faults or []))
-    server = _Server((LOOPBACK, 0), _handler(proxy))
+    server = _Server((LOOPBACK, 0), _handler(proxy, keep_alive))
     proxy._server, proxy.port = server, int(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
