@@ -15,7 +15,7 @@ import duckdb
 from governance.audit.errors import ManifestError
 from governance.audit.files import Inventory
 from governance.audit.findings import BucketAudit, keys_of
-from governance.audit.source import VIEW, connect, create_view
+from governance.audit.source import VIEW, connect, create_view, scan_parts
 from governance.audit.sql import Dialect, Thresholds, age_histogram, audit_query, combine, merge_register
 from lifecycle.legal import LIMITS, Purpose
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy
@@ -49,10 +49,15 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, fields: frozenset[str],
-               register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
-    """Run the shared audit SQL over the view ``inventory`` of one bucket (one scan, register included)."""
-    groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit, age_bins=True))
+def audit_groups(con: duckdb.DuckDBPyConnection, t: Thresholds, fields: frozenset[str],
+                 register_limit: int = REGISTER_LIMIT) -> list[dict[str, Any]]:
+    """The shared audit SQL's groups over the view ``inventory`` (one scan, register included)."""
+    return fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit, age_bins=True))
+
+
+def judge_groups(bucket: str, t: Thresholds, fields: frozenset[str], groups: list[dict[str, Any]],
+                 register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
+    """One bucket's findings from the groups of one or more scans (counts add, key lists merge)."""
     row = combine(groups, t, fields, Dialect.DUCKDB, keys_of)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
@@ -60,13 +65,23 @@ def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, field
     return BucketAudit(bucket, t, fields, row, holds, source=source, ages=age_histogram(groups))
 
 
+def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, fields: frozenset[str],
+               register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
+    """Run the shared audit SQL over the view ``inventory`` of one bucket (one scan, register included)."""
+    return judge_groups(bucket, t, fields, audit_groups(con, t, fields, register_limit), register_limit, source)
+
+
 def audit_inventory(inv: Inventory, t: Thresholds, register_limit: int = REGISTER_LIMIT,
                     memory_limit: str = "768MB", threads: int | None = None) -> BucketAudit:
     """Audit one inventory with DuckDB, streaming its files; nothing is returned before they are verified."""
     con = connect(memory_limit, threads)
     try:
-        fields = frozenset(create_view(con, inv))
-        audit = audit_view(con, inv.manifest.source_bucket, t, fields, register_limit)
+        fields: frozenset[str] = frozenset()
+        groups: list[dict[str, Any]] = []
+        for part in scan_parts(con, inv):
+            fields = frozenset(create_view(con, part))
+            groups += audit_groups(con, t, fields, register_limit)
+        audit = judge_groups(inv.manifest.source_bucket, t, fields, groups, register_limit)
         inv.verified()
         return audit
     except ManifestError:

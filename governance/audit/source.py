@@ -13,6 +13,7 @@ the time-zone conversion that cast performs on every row (several times the cost
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -41,6 +42,20 @@ def connect(memory_limit: str = "768MB", threads: int | None = None) -> duckdb.D
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
+
+
+def scan_parts(con: duckdb.DuckDBPyConnection, inv: Inventory) -> list[Inventory]:
+    """The inventory in the slices DuckDB reads best, each audited by its own scan.
+
+    Parquet is read whole: its row groups spread over the threads. A CSV.gz file cannot be split, so
+    DuckDB parallelises across files; handed more than twice as many files as it has threads, it falls
+    back to a reader that buffers far more (about 800 MB instead of 250-350 MB on 10 M rows, and 15 %
+    more CPU). CSV inventories are therefore read in runs of at most twice the thread count.
+    """
+    if inv.manifest.file_format != "CSV" or not inv.paths:
+        return [inv]
+    size = 2 * int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    return [replace(inv, paths=inv.paths[i:i + size], pending=()) for i in range(0, len(inv.paths), size)]
 
 
 def _file_list(paths: Sequence[Path]) -> str:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from governance.audit.engine import audit_inventory, fetch_dicts, thresholds_for
 from governance.audit.errors import ChecksumError
 from governance.audit.files import open_inventory
-from governance.audit.source import COLUMNS, connect, create_view
+from governance.audit.source import COLUMNS, connect, create_view, scan_parts
 from governance.audit.sql import Dialect, audit_query, legal_hold_query, merge_register
 from governance.cli import main
 from lifecycle.legal import Purpose
@@ -151,3 +151,20 @@ def test_csv_keys_decode_to_what_was_stored(tmp_path: Path, keys: list[str]) -> 
         create_view(con, inv)
         got = [r[0] for r in con.execute("SELECT key FROM inventory").fetchall()]
     assert sorted(got) == sorted(keys)
+
+
+def test_a_csv_inventory_read_in_parts_gives_what_one_scan_gives(tmp_path: Path, default_policy: Policy) -> None:
+    """One thread reads CSV files two at a time: seven files are four scans whose groups are merged."""
+    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
+    rows = planted_rows() * 3  # repeated so that every file holds rows of several findings
+    manifest = str(write_inventory(tmp_path, BUCKET, rows, "CSV", files=7))
+    with open_inventory(manifest) as inv:
+        con = connect(threads=1)
+        assert [len(p.paths) for p in scan_parts(con, inv)] == [2, 2, 2, 1]
+        parts = audit_inventory(inv, t, threads=1)
+        whole = audit_inventory(inv, t, threads=8)
+        assert len(scan_parts(connect(threads=8), inv)) == 1
+    assert parts.aggregates == whole.aggregates
+    assert list(parts.holds) == list(whole.holds) and parts.holds
+    assert list(parts.ages) == list(whole.ages)
+    assert parts.aggregates["bad_keys_count"] > 0 and parts.aggregates["aged_versions_count"] > 0
