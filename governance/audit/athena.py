@@ -119,6 +119,13 @@ def audit_athena(client: Any, target: AthenaTarget, manifest: Manifest, t: Thres
     fields = frozenset(f for f in manifest.fields if f in COLUMNS)
     where = path_filter(manifest)
     groups = run_query(client, audit_query(target.relation, t, fields, Dialect.ATHENA, where), target)
+    listed = sum(f.size for f in manifest.files)
+    if listed and not sum(int(g["n"] or 0) for g in groups):
+        # A table whose LOCATION misses the delivery reads nothing: that is not an empty, compliant bucket.
+        raise AthenaQueryError(
+            f"{manifest.location}: Athena read no row from the {len(manifest.files)} data files the manifest "
+            f"lists ({listed} bytes); table {target.relation} does not cover them (check its LOCATION)."
+        )
     row = combine(groups, t, fields, Dialect.ATHENA, keys_of)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:

@@ -140,3 +140,13 @@ def test_athena_keys_arrive_as_json_text_and_are_parsed(tmp_path: Path, default_
         remote = audit_athena(client, TARGET, inv.manifest, thresholds_for(default_policy, Purpose.QUALITY, AS_OF), 5)
     assert remote.aggregates["not_kms_keys"][0] == "quality/2025/05/29/CALL 7+8%.wav"
     assert any(q["QueryString"].count("json_format(CAST(") == 1 for q in client.queries)
+
+
+def test_a_table_that_misses_the_delivery_is_refused_not_passed(tmp_path: Path, default_policy: Policy) -> None:
+    """Athena reading nothing from listed, non-empty files is a table pointed elsewhere, never a clean bucket."""
+    other = write_inventory(tmp_path / "other", BUCKET, [Row("quality/2025/05/01/CALL-1.wav", ago(2))], files=1)
+    manifest_path = write_inventory(tmp_path, BUCKET, planted_rows(), "Parquet", files=2)
+    with open_inventory(str(manifest_path)) as inv:
+        client = DuckAthena(athena_shaped(tmp_path, [next(other.parents[1].joinpath("data").iterdir())]))
+        with pytest.raises(AthenaQueryError, match="read no row from the 2 data files"):
+            audit_athena(client, TARGET, inv.manifest, thresholds_for(default_policy, Purpose.QUALITY, AS_OF), 10)
