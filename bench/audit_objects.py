@@ -7,8 +7,10 @@ Each measurement runs in its own child process; its wall time and peak resident 
 from wait4) are printed beside rows per second:
 
 - Parquet: ``audit-objects`` (MD5 of every file, then every object check in one scan) beside a raw
-  DuckDB count over the same files (``count(key)`` reads the key column; ``count(*)`` alone would
-  answer from the Parquet footers without reading any row);
+  DuckDB ``count(key)`` over the same files (the reference, ``x ref``: DuckDB answers it from the
+  footers' statistics, so it is little more than starting Python and DuckDB), DuckDB decoding every
+  column the audit reads with no check at all, and ``md5sum`` of the same files with one process per
+  core: the two floors any audit that verifies checksums and reads those columns stands on;
 - CSV.gz: ``audit-objects`` beside plain decompression of the same files (``gzip -dc``), once on
   one core and once with one process per core, and beside DuckDB's own gzip reader splitting the
   same files into lines without parsing a field. The reference (``x ref``) is ``gzip -dc`` with one
@@ -92,6 +94,23 @@ def raw_count_argv(files: list[Path]) -> list[str]:
     return [PYTHON, "-c", code]
 
 
+def read_columns_argv(files: list[Path]) -> list[str]:
+    """DuckDB decoding the columns the audit reads (every row of each), and nothing else."""
+    listing = ", ".join(f"'{p}'" for p in files)
+    columns = ("key", "version_id", "is_delete_marker", "last_modified_date", "encryption_status",
+               "object_lock_retain_until_date", "object_lock_mode", "object_lock_legal_hold_status")
+    # A filter on every column forces each value to be decoded (a bare count is answered from statistics).
+    where = " AND ".join(f"{c} IS NOT NULL" for c in columns)
+    query = f"SELECT count(*) FILTER (WHERE {where}) FROM read_parquet([{listing}])"
+    code = f"import duckdb; print(duckdb.execute({query!r}).fetchall())"
+    return [PYTHON, "-c", code]
+
+
+def md5_argv(files: list[Path], parallel: int) -> list[str]:
+    quoted = " ".join(f"'{p}'" for p in files)
+    return ["sh", "-c", f"printf '%s\\n' {quoted} | xargs -P {parallel} -n 1 md5sum > /dev/null"]
+
+
 def duckdb_gunzip_argv(files: list[Path]) -> list[str]:
     """DuckDB's gzip reader alone: each line one VARCHAR, no delimiter or quote handled."""
     listing = ", ".join(f"'{p}'" for p in files)
@@ -127,8 +146,10 @@ def main() -> None:
         size = sum(p.stat().st_size for p in files) / 1e6
         print(f"\nParquet: {rows:,} rows in {len(files)} files ({size:,.0f} MB)")
         raw = run_child("raw DuckDB count(key), same files", raw_count_argv(files))
+        read = run_child("DuckDB decoding the audited columns", read_columns_argv(files))
+        md5 = run_child(f"md5sum, {cores} processes", md5_argv(files, cores))
         audit = run_child("recgov audit-objects (MD5 + all checks)", audit_argv(args.parquet))
-        report(rows, [raw, audit], raw)
+        report(rows, [raw, read, md5, audit], raw)
     if args.csv:
         files = data_files(args.csv)
         rows = count_rows(files)
