@@ -17,7 +17,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "RG-POLICY-RETENTION-CAP": ("DenyRetentionBeyondLegalMaximum",),
     "RG-POLICY-TAMPER": ("DenyConfigurationChanges", "DenyDeletesOutsideErasure", "DenyDeletes",
                          "DenyGovernanceBypass", "DenyLegalHoldOutsidePurpose"),
-    "RG-POLICY-PURPOSE-ACCESS": ("DenyReadsOutsidePurpose", "DenyWritesOutsidePurpose"),
+    "RG-POLICY-PURPOSE-ACCESS": ("DenyReadsOutsidePurpose", "DenyWritesOutsidePurpose", "DenyWritesOutsideDelivery"),
 }
 """Check id -> the requirement Sids it proves; a meta-test proves every Sid belongs to one group."""
 
@@ -72,8 +72,9 @@ POLICY_CHECKS = (
                 "retention; only the dispute team places legal holds; nobody deletes access logs by hand."), _run),
     Check(_meta("RG-POLICY-PURPOSE-ACCESS", "Bucket policy limits reads and writes to the purpose's principals",
                 Severity.HIGH, ("R7", "R10"),
-                "Reads are denied to everyone but the purpose's readers, uploads to everyone but its writers; "
-                "fewer exempted principals pass, more fail."), _run),
+                "Reads are denied to everyone but the purpose's readers, uploads to everyone but its writers (on the "
+                "access-logs bucket, to every identity: S3's log and inventory delivery alone write there); fewer "
+                "exempted principals pass, more fail."), _run),
 )
 
 

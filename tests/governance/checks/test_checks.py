@@ -202,6 +202,10 @@ FAILS: list[tuple[str, Purpose, Drift, Severity | None, str]] = [
      "exempts arn:aws:iam::123456789012:role/*"),
     ("RG-POLICY-PURPOSE-ACCESS", E, edit_policy(E, tweak("DenyReadsOutsidePurpose", lambda s: s.update(
         {"Action": "s3:GetObject"}))), None, "s3:GetObjectVersion"),
+    ("RG-POLICY-PURPOSE-ACCESS", L, edit_policy(L, without("DenyWritesOutsideDelivery")), None,
+     "DenyWritesOutsideDelivery"),
+    ("RG-POLICY-PURPOSE-ACCESS", L, edit_policy(L, tweak("DenyWritesOutsideDelivery", lambda s: s.update(
+        {"Condition": {"BoolIfExists": {"aws:PrincipalIsAWSService": "true"}}}))), None, "DenyWritesOutsideDelivery"),
     ("RG-ACCESS-LOGGING", Q, call("put_bucket_logging", Q, BucketLoggingStatus={}), None, "logging off"),
     ("RG-ACCESS-LOGGING", Q, log_elsewhere, None, "somewhere-else"),
     ("RG-ACCESS-LOGGING", Q, lifecycle(L, rule("expire", days=30, noncurrent=1), MARKERS), None,
