@@ -62,3 +62,51 @@ def test_many_workers_never_discard_a_connection(clean_emulator: Emulator, caplo
     snapshots = collect_buckets(_clients(clean_emulator.endpoint_url, workers, None), names, workers)
     assert sorted(snapshots) == names
     assert not [r.getMessage() for r in caplog.records if POOL_FULL in r.getMessage()]
+
+
+def _connections_per_bucket_host(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, names: list[str],
+                                  workers: int) -> int:
+    """Connections opened to collect ``names`` with one host name per bucket, as S3 has on AWS."""
+    import socket
+
+    import urllib3.connection
+
+    from tests.reliability.faultproxy import fault_proxy
+
+    real_getaddrinfo, real_connect = socket.getaddrinfo, urllib3.connection.HTTPConnection.connect
+    opened = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and (host == "localhost" or host.endswith(".localhost")):
+            return real_getaddrinfo("127.0.0.1", port, socket.AF_INET)  # BUCKET.localhost, without DNS
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    def connect(self: Any) -> None:
+        opened.append(self.host)
+        real_connect(self)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(urllib3.connection.HTTPConnection, "connect", connect)
+    # The emulator closes every connection; the front keeps them open, as S3 does.
+    with fault_proxy(emulator.port, lifetime=120, keep_alive=True) as front:
+        endpoint = f"http://localhost:{front.port}"
+        base = _clients(endpoint, workers, None)
+        config = base.config.merge(Config(s3={"addressing_style": "virtual"}))
+        s3 = base.kms_session.client("s3", endpoint_url=endpoint, config=config)
+        clients = Clients(s3=s3, kms_session=base.kms_session, region=base.region, endpoint_url=endpoint,
+                          config=config)
+        assert sorted(collect_buckets(clients, names, workers)) == names
+    return len(opened)
+
+
+def test_the_default_workers_keep_one_connection_per_bucket_host(clean_emulator: Emulator,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore keeps pools for ten hosts; more buckets in flight than that reconnect on most reads."""
+    s3 = boto3.client("s3", endpoint_url=clean_emulator.endpoint_url, region_name="us-east-1")
+    names = [f"hosts-{i:02d}" for i in range(30)]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    opened = _connections_per_bucket_host(clean_emulator, monkeypatch, names, DEFAULT_WORKERS)
+    assert opened <= len(names) + DEFAULT_WORKERS, f"{opened} connections for {len(names)} buckets"
+    # The control: sixteen buckets in flight cycle through ten pools, and most reads reconnect.
+    assert _connections_per_bucket_host(clean_emulator, monkeypatch, names, 16) > 3 * len(names)
