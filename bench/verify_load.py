@@ -9,15 +9,17 @@ test: figures vary with the machine, so each is printed beside a baseline measur
    new connection: TCP and TLS handshakes; :mod:`bench.verify_run`) through a keep-alive front (the
    emulator closes every connection; S3 does not), first with every bucket behind one host name, then
    with one host name per bucket, as S3's virtual-hosted addressing has on AWS (botocore keeps
-   connections to at most 10 hosts). Every run counts the connections it
-   opened and urllib3's "Connection pool is full" warnings; one more run gives 64 workers botocore's
-   default pool of 10 connections, to show what an undersized pool does.
+   connection pools for at most 10 hosts). Every run counts the connections it opened and urllib3's
+   "Connection pool is full" warnings; one more run gives 64 workers botocore's default pool of 10
+   connections, to show what an undersized pool does.
 2. Throttling: verify with the default worker count through the fault-injecting proxy
    (``tests/reliability/faultproxy.py``), with no fault, then with a fraction of requests answered
    ``503 SlowDown`` (S3) or ``ThrottlingException`` (KMS) at random, then with every request so
    answered for a burst of seconds, then with every request beyond a rate so answered (as S3
    throttles). botocore's real backoff applies, in collection's retry mode (adaptive: it also
-   slows the client after a throttle) and, for comparison, in standard mode (backoff alone).
+   slows the client after a throttle) and, for comparison, in standard mode (backoff alone). A
+   ``HeadBucket`` answer has no body, so its 503 carries no ``SlowDown`` code: botocore retries it as
+   any server error (50 ms backoff base, 14 retry-quota tokens a retry instead of 5).
 
 Each verify runs in a child process of its own, which reports its time and peak RSS; the emulator and
 the proxy stay in this process, as S3 would be elsewhere.
