@@ -90,7 +90,7 @@ def _unsigned_clients(endpoint_url: str) -> Callable[[str], Any]:
     return client
 
 
-def _admin_user(iam: Any, name: str) -> dict[str, str]:
+def admin_user(iam: Any, name: str) -> dict[str, str]:
     """An IAM user of ``iam``'s account whose identity policy allows everything; its access key."""
     iam.create_user(UserName=name)
     iam.put_user_policy(UserName=name, PolicyName="admin", PolicyDocument=json.dumps(ADMIN))
@@ -230,7 +230,7 @@ def build_stack(emulator: Emulator, stack_name: str) -> Stack:
     """
     emulator.reset()
     url = emulator.endpoint_url
-    deployer = _admin_user(emulator_clients(url, REGION)("iam"), "deployer")
+    deployer = admin_user(emulator_clients(url, REGION)("iam"), "deployer")
     outputs = deploy(url, stack=stack_name, config={"aws:region": REGION}, credentials=deployer).outputs
     principals: dict[str, Callable[[str], Any]] = {"deployer": emulator_clients(url, REGION, deployer)}
     arns = {"deployer": str(outputs["deployerArn"]), "auditor": str(outputs["auditorRoleArn"])}
@@ -242,7 +242,7 @@ def build_stack(emulator: Emulator, stack_name: str) -> Stack:
         if principal != "deployer":
             principals[principal] = role_clients(url, arn, REGION, "matrix")
     principals["other-account"] = emulator_clients(
-        url, REGION, _admin_user(account_client(url, OTHER_ACCOUNT, "iam"), "intruder"))
+        url, REGION, admin_user(account_client(url, OTHER_ACCOUNT, "iam"), "intruder"))
     principals["anonymous"] = _unsigned_clients(url)
     s3 = principals["deployer"]("s3")
     names = {b: str(outputs["buckets"][b]) for b in BUCKETS}

@@ -19,7 +19,6 @@ original, and the gap is pinned by a test of its own below: on AWS the rule name
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,10 +30,10 @@ from botocore.exceptions import ClientError
 from sandbox.deploy import deploy, emulator_clients
 from sandbox.emulator import Emulator
 from sandbox.seed import bucket_policies_lifted, role_clients
+from tests.e2e.access_matrix import admin_user, enforced
 
 pytestmark = pytest.mark.e2e
 KEPT = ("proof", "evidence")
-ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 ROLES = ("quality-writer", "quality-reader", "quality-erasure", "proof-writer", "proof-reader",
          "evaluations-writer", "evaluations-reader", "evaluations-erasure", "evidence-writer", "evidence-reader",
          "auditor", "deployer")
@@ -151,11 +150,7 @@ def _write(s3: Any, bucket: str, key: str, body: bytes, key_arn: str) -> str:
 def kept(emulator: Emulator) -> Iterator[Kept]:
     """The stack deployed by an administrator user, originals written by the recorders, IAM enforced."""
     emulator.reset()
-    iam = emulator_clients(emulator.endpoint_url)("iam")
-    iam.create_user(UserName="deployer")
-    iam.put_user_policy(UserName="deployer", PolicyName="admin", PolicyDocument=json.dumps(ADMIN))
-    key = iam.create_access_key(UserName="deployer")["AccessKey"]
-    deployer = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    deployer = admin_user(emulator_clients(emulator.endpoint_url)("iam"), "deployer")
     outputs = deploy(emulator.endpoint_url, stack="kept", config={"aws:region": emulator.region},
                      credentials=deployer).outputs
     actors: dict[str, Callable[[str], Any]] = {
@@ -179,11 +174,8 @@ def kept(emulator: Emulator) -> Iterator[Kept]:
             originals[purpose] = Original(name, KEYS[purpose], version, body, head["ObjectLockMode"],
                                           head["ObjectLockRetainUntilDate"], key_arn, decoy)
             lifecycles[purpose] = admin.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
-        emulator.enforce_iam(True)
-        try:
+        with enforced(emulator):
             yield Kept(actors, originals, lifecycles)
-        finally:
-            emulator.enforce_iam(False)
 
 
 def assert_intact(kept: Kept, purpose: str) -> None:
