@@ -97,6 +97,8 @@ def raw_count_argv(files: list[Path]) -> list[str]:
 def read_columns_argv(files: list[Path]) -> list[str]:
     """DuckDB decoding the columns the audit reads (every row of each), and nothing else."""
     listing = ", ".join(f"'{p}'" for p in files)
+    # governance.audit.source.COLUMNS, restated: importing it would load DuckDB into this parent, whose
+    # peak memory every child it starts would then report as its own.
     columns = ("key", "version_id", "is_delete_marker", "last_modified_date", "encryption_status",
                "object_lock_retain_until_date", "object_lock_mode", "object_lock_legal_hold_status")
     # A filter on every column forces each value to be decoded (a bare count is answered from statistics).
@@ -106,9 +108,14 @@ def read_columns_argv(files: list[Path]) -> list[str]:
     return [PYTHON, "-c", code]
 
 
-def md5_argv(files: list[Path], parallel: int) -> list[str]:
+def per_file_argv(files: list[Path], parallel: int, command: str) -> list[str]:
+    """``command`` run on each file (its path is ``$0``), ``parallel`` processes at a time, output discarded."""
     quoted = " ".join(f"'{p}'" for p in files)
-    return ["sh", "-c", f"printf '%s\\n' {quoted} | xargs -P {parallel} -n 1 md5sum > /dev/null"]
+    return ["sh", "-c", f"printf '%s\\n' {quoted} | xargs -P {parallel} -n 1 sh -c '{command} > /dev/null'"]
+
+
+def md5_argv(files: list[Path], parallel: int) -> list[str]:
+    return per_file_argv(files, parallel, 'md5sum "$0"')
 
 
 def duckdb_gunzip_argv(files: list[Path]) -> list[str]:
@@ -121,8 +128,7 @@ def duckdb_gunzip_argv(files: list[Path]) -> list[str]:
 
 
 def gunzip_argv(files: list[Path], parallel: int) -> list[str]:
-    quoted = " ".join(f"'{p}'" for p in files)
-    return ["sh", "-c", f"printf '%s\\n' {quoted} | xargs -P {parallel} -n 1 sh -c 'gzip -dc \"$0\" > /dev/null'"]
+    return per_file_argv(files, parallel, 'gzip -dc "$0"')
 
 
 def report(rows: int, measures: list[Measure], reference: Measure) -> None:
