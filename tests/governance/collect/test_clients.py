@@ -108,5 +108,10 @@ def test_the_default_workers_keep_one_connection_per_bucket_host(clean_emulator:
         s3.create_bucket(Bucket=name)
     opened = _connections_per_bucket_host(clean_emulator, monkeypatch, names, DEFAULT_WORKERS)
     assert opened <= len(names) + DEFAULT_WORKERS, f"{opened} connections for {len(names)} buckets"
-    # The control: sixteen buckets in flight cycle through ten pools, and most reads reconnect.
-    assert _connections_per_bucket_host(clean_emulator, monkeypatch, names, 16) > 3 * len(names)
+    # The premise, asserted directly: a collection client keeps connection pools for ten hosts, so no more
+    # than ten buckets may be in flight. (How often sixteen workers reconnect depends on how the threads
+    # interleave: 47 to 240 connections for these 30 buckets were seen, so it is measured by
+    # bench.verify_load, not asserted here.)
+    client = make_clients(endpoint_url=clean_emulator.endpoint_url, region="us-east-1").s3
+    assert client._endpoint.http_session._manager.pools._maxsize == 10
+    assert DEFAULT_WORKERS <= 10
