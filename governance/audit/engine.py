@@ -7,7 +7,9 @@ is returned, and a file that cannot be parsed is reported as a checksum mismatch
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,7 +17,7 @@ import duckdb
 from governance.audit.errors import ManifestError
 from governance.audit.files import Inventory
 from governance.audit.findings import BucketAudit, keys_of
-from governance.audit.source import VIEW, connect, create_view, scan_parts
+from governance.audit.source import VIEW, connect, create_view
 from governance.audit.sql import Dialect, Thresholds, age_histogram, audit_query, combine, merge_register
 from lifecycle.legal import LIMITS, Purpose
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy
@@ -71,17 +73,30 @@ def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, field
     return judge_groups(bucket, t, fields, audit_groups(con, t, fields, register_limit), register_limit, source)
 
 
+ARROW_CSV_ERROR = re.compile(r"CSV input source '(?P<path>[^']*)': (?:Invalid: )?(?P<detail>.*)")
+
+
+def unparsable(inv: Inventory, exc: Exception) -> ManifestError:
+    """One sentence for a data file that does not parse: which file, and the reader's first reason."""
+    # The reason may quote a value from the file: control characters are shown escaped, not sent to a terminal.
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(exc).strip().splitlines()[0])
+    arrow = ARROW_CSV_ERROR.search(text)
+    if arrow is None:
+        return ManifestError(f"{inv.manifest.location}: a data file cannot be parsed as {inv.manifest.file_format} "
+                             f"({text}).")
+    # Arrow quotes the offending row after the column counts: the row stays out of the message.
+    detail = re.sub(r"(got \d+): .*", r"\1", arrow["detail"])
+    return ManifestError(f"{inv.manifest.location}: data file {Path(arrow['path']).name} cannot be parsed as CSV "
+                         f"({detail}).")
+
+
 def audit_inventory(inv: Inventory, t: Thresholds, register_limit: int = REGISTER_LIMIT,
                     memory_limit: str = "768MB", threads: int | None = None) -> BucketAudit:
     """Audit one inventory with DuckDB, streaming its files; nothing is returned before they are verified."""
     con = connect(memory_limit, threads)
     try:
-        fields: frozenset[str] = frozenset()
-        groups: list[dict[str, Any]] = []
-        for part in scan_parts(con, inv):
-            fields = frozenset(create_view(con, part))
-            groups += audit_groups(con, t, fields, register_limit)
-        audit = judge_groups(inv.manifest.source_bucket, t, fields, groups, register_limit)
+        fields = frozenset(create_view(con, inv))
+        audit = audit_view(con, inv.manifest.source_bucket, t, fields, register_limit)
         inv.verified()
         return audit
     except ManifestError:
@@ -90,9 +105,6 @@ def audit_inventory(inv: Inventory, t: Thresholds, register_limit: int = REGISTE
     except duckdb.Error as exc:
         inv.verified()
         # A file that passed its checksum but does not parse was written wrong: refuse it whole.
-        first = str(exc).strip().splitlines()[0]
-        raise ManifestError(
-            f"{inv.manifest.location}: a data file cannot be parsed as {inv.manifest.file_format} ({first})."
-        ) from None
+        raise unparsable(inv, exc) from None
     finally:
         con.close()

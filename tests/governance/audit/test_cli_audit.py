@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
+import hashlib
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +66,49 @@ def test_bad_inventory_exits_2_with_one_sentence_and_no_report(tmp_path: Path, m
     assert code == 2
     assert out == ""
     assert words in err and err.count("\n") == 1
+
+
+def _rewrite_first_row(manifest: Path, change: Callable[[dict[str, str]], object]) -> None:
+    """Edit the first data row of a one-file CSV inventory, and give the manifest its new size and MD5,
+    as if S3 Inventory had written the file that way."""
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    data = manifest.parents[1] / "data" / Path(doc["files"][0]["key"]).name
+    fields = [f.strip() for f in doc["fileSchema"].split(",")]
+    lines = gzip.decompress(data.read_bytes()).decode().splitlines()
+    row = dict(zip(fields, next(csv.reader([lines[0]])), strict=True))
+    change(row)
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(list(row.values()))
+    raw = gzip.compress(("\n".join([out.getvalue().rstrip("\n"), *lines[1:]]) + "\n").encode())
+    data.write_bytes(raw)
+    doc["files"][0].update(size=len(raw), MD5checksum=hashlib.md5(raw).hexdigest())
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda row: row.pop("StorageClass"),
+        lambda row: row.update(ExtraField="x"),
+        lambda row: row.update(IsDeleteMarker="yes"),
+        lambda row: row.update(LastModifiedDate="yesterday"),
+        lambda row: row.update(IsDeleteMarker="\x1b[2Jtrue"),
+        lambda row: row.update(ObjectLockRetainUntilDate="2025-13-40T00:00:00.000Z"),
+    ],
+    ids=["a-field-short", "a-field-long", "boolean-yes", "date-yesterday", "escape-sequence", "date-impossible"],
+)
+def test_a_csv_row_that_does_not_parse_exits_2_and_reports_nothing(tmp_path: Path,
+                                                                    change: Callable[[dict[str, str]], object]) -> None:
+    """A data file whose checksum passes but whose rows do not read as S3 Inventory's is refused whole:
+    a value that is not a boolean or a date is never taken for false or for no date."""
+    manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "CSV", files=1)
+    (manifest.parent / "manifest.checksum").unlink()
+    _rewrite_first_row(manifest, change)
+    code, out, err = run("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01")
+    assert code == 2, err
+    assert out == ""
+    assert "cannot be parsed as CSV" in err and err.count("\n") == 1
+    assert "\x1b" not in err
 
 
 def test_unknown_purpose_and_missing_source_exit_2(tmp_path: Path) -> None:

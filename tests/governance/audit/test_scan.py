@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from governance.audit.engine import audit_inventory, fetch_dicts, thresholds_for
 from governance.audit.errors import ChecksumError
 from governance.audit.files import open_inventory
-from governance.audit.source import COLUMNS, connect, create_view, scan_parts
+from governance.audit.source import COLUMNS, connect, create_view
 from governance.audit.sql import Dialect, audit_query, legal_hold_query, merge_register
 from governance.cli import main
 from lifecycle.legal import Purpose
@@ -153,18 +153,18 @@ def test_csv_keys_decode_to_what_was_stored(tmp_path: Path, keys: list[str]) -> 
     assert sorted(got) == sorted(keys)
 
 
-def test_a_csv_inventory_read_in_parts_gives_what_one_scan_gives(tmp_path: Path, default_policy: Policy) -> None:
-    """One thread reads CSV files two at a time: seven files are four scans whose groups are merged."""
+@pytest.mark.parametrize(("files", "threads"), [(1, 1), (7, 1), (7, 8)])
+def test_a_csv_inventory_gives_what_the_same_rows_give_as_parquet(tmp_path: Path, default_policy: Policy,
+                                                                  files: int, threads: int) -> None:
+    """Arrow parses the CSV, DuckDB the Parquet: the same rows are the same findings, register and ages."""
     t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
     rows = planted_rows() * 3  # repeated so that every file holds rows of several findings
-    manifest = str(write_inventory(tmp_path, BUCKET, rows, "CSV", files=7))
-    with open_inventory(manifest) as inv:
-        con = connect(threads=1)
-        assert [len(p.paths) for p in scan_parts(con, inv)] == [2, 2, 2, 1]
-        parts = audit_inventory(inv, t, threads=1)
-        whole = audit_inventory(inv, t, threads=8)
-        assert len(scan_parts(connect(threads=8), inv)) == 1
-    assert parts.aggregates == whole.aggregates
-    assert list(parts.holds) == list(whole.holds) and parts.holds
-    assert list(parts.ages) == list(whole.ages)
-    assert parts.aggregates["bad_keys_count"] > 0 and parts.aggregates["aged_versions_count"] > 0
+    audits = []
+    for fmt in ("CSV", "Parquet"):
+        with open_inventory(str(write_inventory(tmp_path / fmt, BUCKET, rows, fmt, files=files))) as inv:
+            audits.append(audit_inventory(inv, t, threads=threads))
+    csv, parquet = audits
+    assert csv.aggregates == parquet.aggregates
+    assert list(csv.holds) == list(parquet.holds) and csv.holds
+    assert list(csv.ages) == list(parquet.ages)
+    assert csv.aggregates["bad_keys_count"] > 0 and csv.aggregates["aged_versions_count"] > 0
