@@ -18,8 +18,7 @@ from typing import Any
 from governance.audit.errors import AuditInputError, ChecksumError, ManifestError
 from governance.audit.findings import BucketAudit, keys_of
 from governance.audit.manifest import Manifest
-from governance.audit.source import COLUMNS
-from governance.audit.sql import Dialect, Thresholds, audit_query, combine, legal_hold_query, literal
+from governance.audit.sql import COLUMNS, Dialect, Thresholds, audit_query, combine, legal_hold_query, literal
 
 POLL_SECONDS = 1.0
 TIMEOUT_SECONDS = 1800.0

@@ -8,7 +8,6 @@ is returned, and a file that cannot be parsed is reported as a checksum mismatch
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,29 +18,9 @@ from governance.audit.files import Inventory
 from governance.audit.findings import BucketAudit, keys_of
 from governance.audit.source import VIEW, connect, create_view
 from governance.audit.sql import Dialect, Thresholds, age_histogram, audit_query, combine, merge_register
-from lifecycle.legal import LIMITS, Purpose
-from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy
-from lifecycle.render import render_bucket
 
 REGISTER_LIMIT = 1000
 """Legal holds listed in the register; the result carries the full count."""
-
-
-def thresholds_for(policy: Policy, purpose: Purpose, as_of: datetime, sample: int = 10) -> Thresholds:
-    """The limits one purpose's objects are judged against, from the same rendering that deploys."""
-    spec = render_bucket(policy[purpose])
-    # A valid policy always renders a bounded lifecycle; the retention is the fallback if it did not.
-    limit = spec.worst_case.days or policy[purpose].retention_days
-    return Thresholds(
-        purpose=purpose,
-        as_of=as_of,
-        age_limit_days=limit,
-        # A version stays until its retain-until date, then until the lifecycle's next midnight run.
-        lock_limit_days=limit - LIFECYCLE_ROUNDING_DAYS,
-        legal_max_days=LIMITS[purpose].max_days,
-        multipart_limit_days=spec.multipart_worst_case.days or limit,
-        sample=sample,
-    )
 
 
 def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:

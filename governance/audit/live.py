@@ -25,8 +25,8 @@ from botocore.exceptions import ClientError
 
 from governance.audit.engine import REGISTER_LIMIT, audit_view
 from governance.audit.findings import BucketAudit
-from governance.audit.source import BOOLEANS, COLUMNS, TIMESTAMPS, VIEW
-from governance.audit.sql import Thresholds
+from governance.audit.source import VIEW
+from governance.audit.sql import BOOLEANS, COLUMNS, TIMESTAMPS, Thresholds
 
 MAX_DEPTH = 4
 """Prefix levels explored to find parallel work: ``quality/2025/03/14/`` is four levels deep."""

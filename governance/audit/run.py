@@ -2,6 +2,9 @@
 
 The command line is a thin layer over these functions. Input errors raise :class:`AuditInputError`
 (or ``TargetError``) before any result exists, so nothing is half-reported.
+
+The modules that load DuckDB are imported by the functions that use them, once a local inventory's
+checksums are running: the import then runs on one core while the hashing uses the other.
 """
 
 from __future__ import annotations
@@ -19,14 +22,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from governance import __version__
 from governance.audit import catalog
 from governance.audit.athena import AthenaTarget, audit_athena, verify_etags
-from governance.audit.calls import load_calls
-from governance.audit.engine import audit_inventory, thresholds_for
 from governance.audit.errors import AuditInputError
 from governance.audit.files import open_inventory, read_s3_manifest, s3_client
 from governance.audit.findings import BucketAudit, hold_rows, object_results
-from governance.audit.live import audit_listing, list_bucket, load_listing
-from governance.audit.proportionality import RecordingSource, judge
-from governance.audit.source import connect, create_view
+from governance.audit.limits import thresholds_for
 from governance.audit.sql import RECORDING_PURPOSES
 from governance.model import Report, Result, Status
 from governance.targets import Target
@@ -103,6 +102,10 @@ def _inventory_audit(target: InventoryTarget, policy: Policy, options: Options) 
         audit = audit_athena(boto3.client("athena"), options.athena, manifest, t, options.register_limit)
         return audit, {"manifest": target.location, "format": manifest.file_format, "files": len(manifest.files)}
     with open_inventory(target.location, background=True) as inv:
+        # DuckDB is imported once the checksums have started: its tenth of a second of loading then
+        # overlaps with hashing instead of delaying it (see the module docstring).
+        from governance.audit.engine import audit_inventory
+
         t = thresholds_for(policy, _purpose(target, inv.manifest.source_bucket), options.as_of, options.sample)
         audit = audit_inventory(inv, t, options.register_limit, options.memory_limit, options.threads)
         return audit, {"manifest": target.location, "format": inv.manifest.file_format, "files": len(inv.paths)}
@@ -131,6 +134,9 @@ def audit_objects(policy: Policy, inventories: Sequence[InventoryTarget], bucket
                         "versions": int(audit.aggregates.get("versions_count") or 0),
                         "delete_markers": int(audit.aggregates.get("delete_markers_count") or 0)})
     if buckets:
+        from governance.audit.live import audit_listing, list_bucket
+        from governance.audit.source import connect
+
         s3 = s3_factory()
         for target in buckets:
             t = thresholds_for(policy, target.purpose, options.as_of, options.sample)
@@ -162,6 +168,11 @@ def proportionality_report(policy: Policy, calls: Path, inventories: Sequence[In
                            buckets: Sequence[Target], options: Options,
                            s3_factory: Callable[[], Any] = s3_client) -> Report:
     """Quality recording rates per agent and month, and proof recordings against transactions."""
+    from governance.audit.calls import load_calls
+    from governance.audit.live import list_bucket, load_listing
+    from governance.audit.proportionality import RecordingSource, judge
+    from governance.audit.source import connect, create_view
+
     con = connect(options.memory_limit, options.threads)
     try:
         count = load_calls(con, calls)

@@ -18,6 +18,7 @@ the time-zone conversion that cast performs on every row (several times the cost
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,16 +27,9 @@ import duckdb
 
 from governance.audit.errors import ManifestError, UnsupportedFormatError
 from governance.audit.files import Inventory
-from governance.audit.sql import literal
+from governance.audit.sql import BOOLEANS, COLUMNS, TIMESTAMPS, literal
 
 VIEW = "inventory"
-COLUMNS = (
-    "key", "version_id", "is_latest", "is_delete_marker", "last_modified_date", "encryption_status",
-    "object_lock_retain_until_date", "object_lock_mode", "object_lock_legal_hold_status",
-)
-"""What the audit reads; other inventory fields are never decoded (Parquet reads only these)."""
-BOOLEANS = {"is_latest", "is_delete_marker"}
-TIMESTAMPS = {"last_modified_date", "object_lock_retain_until_date"}
 UTC_WALL_CLOCK = "make_timestamp(epoch_us({}))"
 """A ``TIMESTAMP WITH TIME ZONE`` as the UTC ``TIMESTAMP`` of the same instant, by integer arithmetic."""
 
@@ -75,7 +69,7 @@ def has_lines(path: Path) -> bool:
             while chunk := fh.read(1 << 16):
                 if chunk.strip():
                     return True
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return True
     return False
 

@@ -32,6 +32,14 @@ FUNCTIONS: dict[Dialect, dict[str, str]] = {
     Dialect.ATHENA: {"regex": "regexp_like", "seconds": "to_unixtime", "bitand": "bitwise_and({}, {})"},
 }
 
+COLUMNS = (
+    "key", "version_id", "is_latest", "is_delete_marker", "last_modified_date", "encryption_status",
+    "object_lock_retain_until_date", "object_lock_mode", "object_lock_legal_hold_status",
+)
+"""The inventory columns the audit reads, by their snake_case names; no other field is ever decoded."""
+BOOLEANS = {"is_latest", "is_delete_marker"}
+TIMESTAMPS = {"last_modified_date", "object_lock_retain_until_date"}
+
 KMS_STATUSES = ("SSE-KMS", "DSSE-KMS")
 """Inventory ``EncryptionStatus`` values that mean a KMS key protects the object."""
 

@@ -19,9 +19,10 @@ import duckdb
 import pytest
 
 from governance.audit.athena import AthenaQueryError, AthenaTarget, audit_athena
-from governance.audit.engine import audit_inventory, thresholds_for
+from governance.audit.engine import audit_inventory
 from governance.audit.files import open_inventory
 from governance.audit.findings import hold_rows, object_results
+from governance.audit.limits import thresholds_for
 from governance.audit.sql import Dialect, audit_query
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy

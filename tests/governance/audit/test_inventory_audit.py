@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from governance.audit.engine import audit_inventory, thresholds_for
+from governance.audit.engine import audit_inventory
 from governance.audit.files import open_inventory
 from governance.audit.findings import BucketAudit, hold_rows, object_results
+from governance.audit.limits import thresholds_for
 from governance.model import Severity, Status
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy

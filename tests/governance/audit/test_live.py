@@ -10,8 +10,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from governance.audit.engine import thresholds_for
 from governance.audit.findings import hold_rows, object_results
+from governance.audit.limits import thresholds_for
 from governance.audit.live import audit_listing, list_bucket
 from governance.audit.source import connect
 from governance.model import Status

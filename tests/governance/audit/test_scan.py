@@ -13,11 +13,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from governance.audit.engine import audit_inventory, fetch_dicts, thresholds_for
+from governance.audit.engine import audit_inventory, fetch_dicts
 from governance.audit.errors import ChecksumError
 from governance.audit.files import open_inventory
-from governance.audit.source import COLUMNS, connect, create_view
-from governance.audit.sql import Dialect, audit_query, legal_hold_query, merge_register
+from governance.audit.limits import thresholds_for
+from governance.audit.source import connect, create_view
+from governance.audit.sql import COLUMNS, Dialect, audit_query, legal_hold_query, merge_register
 from governance.cli import main
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
@@ -168,3 +169,21 @@ def test_a_csv_inventory_gives_what_the_same_rows_give_as_parquet(tmp_path: Path
     assert list(csv.holds) == list(parquet.holds) and csv.holds
     assert list(csv.ages) == list(parquet.ages)
     assert csv.aggregates["bad_keys_count"] > 0 and csv.aggregates["aged_versions_count"] > 0
+
+
+def test_an_empty_csv_file_is_told_apart_without_error(tmp_path: Path) -> None:
+    """Arrow refuses a CSV file with no line, so such files are left out; damaged ones are left to the reader."""
+    import gzip
+
+    from governance.audit.source import has_lines
+
+    cases = {"empty": b"", "blank": b"\n\n", "row": b'"b","k"\n'}
+    for name, text in cases.items():
+        (tmp_path / f"{name}.csv.gz").write_bytes(gzip.compress(text))
+    assert [has_lines(tmp_path / f"{n}.csv.gz") for n in cases] == [False, False, True]
+    good = gzip.compress(b'"b","k"\n' * 50)
+    for i in range(len(good)):  # one flipped byte anywhere: an answer, never an exception
+        damaged = bytearray(good)
+        damaged[i] ^= 0x5A
+        (tmp_path / "damaged.csv.gz").write_bytes(bytes(damaged))
+        assert has_lines(tmp_path / "damaged.csv.gz") in (True, False)

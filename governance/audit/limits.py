@@ -1,0 +1,30 @@
+"""What one bucket's objects are judged against, derived from the policy by the rendering that deploys it.
+
+Kept apart from the engines so that choosing the limits loads neither DuckDB nor boto3.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from governance.audit.sql import Thresholds
+from lifecycle.legal import LIMITS, Purpose
+from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy
+from lifecycle.render import render_bucket
+
+
+def thresholds_for(policy: Policy, purpose: Purpose, as_of: datetime, sample: int = 10) -> Thresholds:
+    """The limits one purpose's objects are judged against, from the same rendering that deploys."""
+    spec = render_bucket(policy[purpose])
+    # A valid policy always renders a bounded lifecycle; the retention is the fallback if it did not.
+    limit = spec.worst_case.days or policy[purpose].retention_days
+    return Thresholds(
+        purpose=purpose,
+        as_of=as_of,
+        age_limit_days=limit,
+        # A version stays until its retain-until date, then until the lifecycle's next midnight run.
+        lock_limit_days=limit - LIFECYCLE_ROUNDING_DAYS,
+        legal_max_days=LIMITS[purpose].max_days,
+        multipart_limit_days=spec.multipart_worst_case.days or limit,
+        sample=sample,
+    )
