@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
@@ -38,3 +39,28 @@ def test_a_local_command_does_not_load_the_aws_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "False False"
+
+
+def test_a_local_inventory_audit_starts_its_checksums_before_duckdb_loads(tmp_path: Path) -> None:
+    """Loading DuckDB takes a tenth of a second on one core: the hashing runs on the other meanwhile."""
+    from tests.governance.audit.inventories import write_inventory
+    from tests.governance.audit.planted import BUCKET, planted_rows
+
+    manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "Parquet", files=2)
+    code = (
+        "import sys\n"
+        "import governance.audit.files as files\n"
+        "original = files.verifying_local\n"
+        "seen = []\n"
+        "def spy(*args, **kwargs):\n"
+        "    seen.append('duckdb' in sys.modules)\n"
+        "    return original(*args, **kwargs)\n"
+        "files.verifying_local = spy\n"
+        "from governance.cli import main\n"
+        "try:\n"
+        f"    main(['audit-objects', '--inventory', {str(manifest)!r}, '--as-of', '2025-06-01'])\n"
+        "except SystemExit as exit:\n"
+        "    print(exit.code, seen, 'duckdb' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "1 [False] True"
