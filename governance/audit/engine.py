@@ -8,7 +8,6 @@ is returned, and a file that cannot be parsed is reported as a checksum mismatch
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -65,8 +64,12 @@ def unparsable(inv: Inventory, exc: Exception) -> ManifestError:
                              f"({text}).")
     # Arrow quotes the offending row after the column counts: the row stays out of the message.
     detail = re.sub(r"(got \d+): .*", r"\1", arrow["detail"])
-    return ManifestError(f"{inv.manifest.location}: data file {Path(arrow['path']).name} cannot be parsed as CSV "
-                         f"({detail}).")
+    # A decompression error comes back through Python with a traceback header: its first sentence is the reason.
+    detail = re.sub(r"\.? Detail: Python exception.*", "", detail).removeprefix("IOError: ")
+    from governance.audit.gunzip import real_name  # loads Arrow, which a Parquet audit does without
+
+    name = real_name(arrow["path"], inv.paths)
+    return ManifestError(f"{inv.manifest.location}: data file {name} cannot be parsed as CSV ({detail}).")
 
 
 def audit_inventory(inv: Inventory, t: Thresholds, register_limit: int = REGISTER_LIMIT,

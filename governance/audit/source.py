@@ -85,6 +85,8 @@ def _csv_dataset(inv: Inventory, paths: Sequence[Path]) -> Any:
     import pyarrow.csv as pa_csv
     import pyarrow.dataset as pa_ds
 
+    from governance.audit.gunzip import gunzip_filesystem
+
     fields = inv.manifest.fields
     schema = pa.schema([(f, pa.bool_() if f in BOOLEANS else pa.timestamp("us", tz="UTC") if f in TIMESTAMPS
                          else pa.string()) for f in fields])
@@ -96,9 +98,10 @@ def _csv_dataset(inv: Inventory, paths: Sequence[Path]) -> Any:
             true_values=list(CSV_TRUE), false_values=list(CSV_FALSE),
         ),
     )
-    # The data files end in .gz as S3 Inventory writes them: Arrow decompresses by that suffix. The
-    # schema is given, so no file is opened before the scan (and none is trusted before its checksum).
-    return pa_ds.dataset([str(p) for p in paths], format=fmt, schema=schema)
+    # ISA-L decompresses (see governance.audit.gunzip). The schema is given, so no file is opened
+    # before the scan, and none is trusted before its checksum.
+    filesystem, names = gunzip_filesystem(paths)
+    return pa_ds.dataset(names, format=fmt, schema=schema, filesystem=filesystem)
 
 
 def _csv_select(con: duckdb.DuckDBPyConnection, inv: Inventory, paths: Sequence[Path], name: str) -> str:

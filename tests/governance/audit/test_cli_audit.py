@@ -68,21 +68,30 @@ def test_bad_inventory_exits_2_with_one_sentence_and_no_report(tmp_path: Path, m
     assert words in err and err.count("\n") == 1
 
 
-def _rewrite_first_row(manifest: Path, change: Callable[[dict[str, str]], object]) -> None:
-    """Edit the first data row of a one-file CSV inventory, and give the manifest its new size and MD5,
-    as if S3 Inventory had written the file that way."""
+def _rewrite_data(manifest: Path, change: Callable[[bytes], bytes]) -> None:
+    """Rewrite the data file of a one-file inventory and give the manifest its new size and MD5, as if
+    S3 Inventory had written the file that way."""
     doc = json.loads(manifest.read_text(encoding="utf-8"))
     data = manifest.parents[1] / "data" / Path(doc["files"][0]["key"]).name
-    fields = [f.strip() for f in doc["fileSchema"].split(",")]
-    lines = gzip.decompress(data.read_bytes()).decode().splitlines()
-    row = dict(zip(fields, next(csv.reader([lines[0]])), strict=True))
-    change(row)
-    out = io.StringIO()
-    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(list(row.values()))
-    raw = gzip.compress(("\n".join([out.getvalue().rstrip("\n"), *lines[1:]]) + "\n").encode())
+    raw = change(data.read_bytes())
     data.write_bytes(raw)
     doc["files"][0].update(size=len(raw), MD5checksum=hashlib.md5(raw).hexdigest())
     manifest.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def _rewrite_first_row(manifest: Path, change: Callable[[dict[str, str]], object]) -> None:
+    """Edit the first data row of a one-file CSV inventory (see _rewrite_data)."""
+    fields = [f.strip() for f in json.loads(manifest.read_text(encoding="utf-8"))["fileSchema"].split(",")]
+
+    def edit(raw: bytes) -> bytes:
+        lines = gzip.decompress(raw).decode().splitlines()
+        row = dict(zip(fields, next(csv.reader([lines[0]])), strict=True))
+        change(row)
+        out = io.StringIO()
+        csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(list(row.values()))
+        return gzip.compress(("\n".join([out.getvalue().rstrip("\n"), *lines[1:]]) + "\n").encode())
+
+    _rewrite_data(manifest, edit)
 
 
 @pytest.mark.parametrize(
@@ -109,6 +118,24 @@ def test_a_csv_row_that_does_not_parse_exits_2_and_reports_nothing(tmp_path: Pat
     assert out == ""
     assert "cannot be parsed as CSV" in err and err.count("\n") == 1
     assert "\x1b" not in err
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [(gzip.decompress, "Not a gzipped file"),
+     (lambda raw: raw[: len(raw) // 2], "Compressed file ended before the end-of-stream")],
+    ids=["not-gzip", "truncated-stream"],
+)
+def test_a_csv_file_that_does_not_decompress_exits_2_with_its_name(tmp_path: Path, change: Callable[[bytes], bytes],
+                                                                   words: str) -> None:
+    manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "CSV", files=1)
+    (manifest.parent / "manifest.checksum").unlink()
+    _rewrite_data(manifest, change)
+    name = Path(json.loads(manifest.read_text(encoding="utf-8"))["files"][0]["key"]).name
+    code, out, err = run("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01")
+    assert (code, out) == (2, "")
+    assert f"data file {name} cannot be parsed as CSV ({words}" in err and err.count("\n") == 1
+    assert "Traceback" not in err
 
 
 def test_unknown_purpose_and_missing_source_exit_2(tmp_path: Path) -> None:
