@@ -29,26 +29,15 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def audit_groups(con: duckdb.DuckDBPyConnection, t: Thresholds, fields: frozenset[str],
-                 register_limit: int = REGISTER_LIMIT) -> list[dict[str, Any]]:
-    """The shared audit SQL's groups over the view ``inventory`` (one scan, register included)."""
-    return fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit, age_bins=True))
-
-
-def judge_groups(bucket: str, t: Thresholds, fields: frozenset[str], groups: list[dict[str, Any]],
-                 register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
-    """One bucket's findings from the groups of one or more scans (counts add, key lists merge)."""
+def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, fields: frozenset[str],
+               register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
+    """Run the shared audit SQL over the view ``inventory`` of one bucket (one scan, register included)."""
+    groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit, age_bins=True))
     row = combine(groups, t, fields, Dialect.DUCKDB, keys_of)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         holds = merge_register(groups, register_limit)
     return BucketAudit(bucket, t, fields, row, holds, source=source, ages=age_histogram(groups))
-
-
-def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, fields: frozenset[str],
-               register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
-    """Run the shared audit SQL over the view ``inventory`` of one bucket (one scan, register included)."""
-    return judge_groups(bucket, t, fields, audit_groups(con, t, fields, register_limit), register_limit, source)
 
 
 ARROW_CSV_ERROR = re.compile(r"CSV input source '(?P<path>[^']*)': (?:Invalid: )?(?P<detail>.*)")
