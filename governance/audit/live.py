@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 from governance.audit.engine import REGISTER_LIMIT, audit_view
 from governance.audit.findings import BucketAudit
 from governance.audit.source import VIEW
-from governance.audit.sql import BOOLEANS, COLUMNS, TIMESTAMPS, Thresholds
+from governance.audit.sql import COLUMNS, Thresholds, sql_type
 
 MAX_DEPTH = 4
 """Prefix levels explored to find parallel work: ``quality/2025/03/14/`` is four levels deep."""
@@ -211,9 +211,7 @@ def list_bucket(s3: Any, bucket: str, workers: int = 16, *, details: bool = True
 
 def load_listing(con: duckdb.DuckDBPyConnection, listing: Listing, name: str = VIEW) -> None:
     """The listing as the table ``name``, in the columns the shared SQL reads."""
-    types = ", ".join(
-        f"{c} {'BOOLEAN' if c in BOOLEANS else 'TIMESTAMP' if c in TIMESTAMPS else 'VARCHAR'}" for c in COLUMNS
-    )
+    types = ", ".join(f"{c} {sql_type(c)}" for c in COLUMNS)
     con.execute(f"CREATE OR REPLACE TABLE {name} ({types})")
     if listing.rows:
         con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(COLUMNS))})", listing.rows)

@@ -27,7 +27,7 @@ import duckdb
 
 from governance.audit.errors import ManifestError, UnsupportedFormatError
 from governance.audit.files import Inventory
-from governance.audit.sql import BOOLEANS, COLUMNS, TIMESTAMPS, literal
+from governance.audit.sql import BOOLEANS, COLUMNS, TIMESTAMPS, literal, sql_type
 
 VIEW = "inventory"
 UTC_WALL_CLOCK = "make_timestamp(epoch_us({}))"
@@ -145,10 +145,6 @@ def _parquet_select(con: duckdb.DuckDBPyConnection, inv: Inventory) -> str:
     return f"SELECT {', '.join(exprs)} FROM {source}"
 
 
-def _sql_type(column: str) -> str:
-    return "BOOLEAN" if column in BOOLEANS else "TIMESTAMP" if column in TIMESTAMPS else "VARCHAR"
-
-
 def create_view(con: duckdb.DuckDBPyConnection, inv: Inventory, name: str = VIEW) -> tuple[str, ...]:
     """Create the view ``name`` over the inventory's files; returns the audit columns it has."""
     fmt = inv.manifest.file_format
@@ -161,7 +157,7 @@ def create_view(con: duckdb.DuckDBPyConnection, inv: Inventory, name: str = VIEW
     if not paths:
         # No data files (an empty bucket): an empty view of the right shape, so every check passes on
         # zero rows rather than failing to parse.
-        cols = ", ".join(f"CAST(NULL AS {_sql_type(c)}) AS {c}" for c in COLUMNS if c in inv.manifest.fields)
+        cols = ", ".join(f"CAST(NULL AS {sql_type(c)}) AS {c}" for c in COLUMNS if c in inv.manifest.fields)
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} WHERE false")
     else:
         select = _csv_select(con, inv, paths, name) if fmt == "CSV" else _parquet_select(con, inv)

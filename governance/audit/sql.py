@@ -40,6 +40,11 @@ COLUMNS = (
 BOOLEANS = {"is_latest", "is_delete_marker"}
 TIMESTAMPS = {"last_modified_date", "object_lock_retain_until_date"}
 
+
+def sql_type(column: str) -> str:
+    """The SQL type of an audited column: booleans and timestamps are typed, the rest is text."""
+    return "BOOLEAN" if column in BOOLEANS else "TIMESTAMP" if column in TIMESTAMPS else "VARCHAR"
+
 KMS_STATUSES = ("SSE-KMS", "DSSE-KMS")
 """Inventory ``EncryptionStatus`` values that mean a KMS key protects the object."""
 
