@@ -19,7 +19,7 @@ from isal import igzip
 
 
 def shown_name(path: Path, index: int) -> str:
-    """The name Arrow sees for a data file: its own, without ``.gz``, after its place in the manifest."""
+    """The name Arrow sees for a data file: its own, without ``.gz``, under its place in the files read."""
     return f"{index:05d}/{path.name.removesuffix('.gz')}"
 
 
