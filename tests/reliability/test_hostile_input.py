@@ -36,7 +36,7 @@ from governance.verify import collect_targets, judge
 from lifecycle.access import deny_requirements
 from lifecycle.legal import Purpose
 from lifecycle.loader import default_policy_text, load_policy
-from tests.governance.audit.inventories import Row, write_inventory
+from tests.governance.audit.inventories import Row, rewrite_data_file, write_inventory
 from tests.governance.audit.planted import ago
 from tests.governance.support import REGION, Account
 
@@ -264,17 +264,11 @@ def test_a_key_that_is_not_utf8_once_decoded_is_a_result_or_a_clean_error(
     UTF-8 (a lone surrogate, a broken sequence). The data file is rewritten with such a key, its size
     and MD5 updated in the manifest, and audited in every format."""
     import gzip
-    import hashlib
 
     manifest = write_inventory(tmp_path, BUCKET, [Row("quality/2025/05/09/RAWBYTES.wav", ago(5)),
                                                   Row("quality/2025/05/10/C10.wav", ago(5))], "CSV", files=1)
     (manifest.parent / "manifest.checksum").unlink()
-    doc = json.loads(manifest.read_text(encoding="utf-8"))
-    data = tmp_path / doc["files"][0]["key"]
-    raw = gzip.compress(gzip.decompress(data.read_bytes()).replace(b"RAWBYTES", encoded.encode()))
-    data.write_bytes(raw)
-    doc["files"][0].update(size=len(raw), MD5checksum=hashlib.md5(raw).hexdigest())
-    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    rewrite_data_file(manifest, lambda raw: gzip.compress(gzip.decompress(raw).replace(b"RAWBYTES", encoded.encode())))
     for fmt in ("text", "json", "markdown", "html", "junit", "sarif"):
         result = invoke("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01", "--format", fmt)
         assert result.exit_code in (0, 1, 2, 3), result.output

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,3 +106,14 @@ def write_inventory(root: Path, bucket: str, rows: Sequence[Row], fmt: str = "Pa
         root, prefix=INVENTORY_PREFIX, source_bucket=bucket, config_id=INVENTORY_ID,
         destination_bucket=DESTINATION, when=DELIVERED, file_format=fmt, file_schema=schema, data_files=paths,
     )
+
+
+def rewrite_data_file(manifest: Path, change: Callable[[bytes], bytes]) -> None:
+    """Rewrite the data file of a one-file inventory and give the manifest its new size and MD5, as if
+    S3 Inventory had written the file that way (the checksum passes; the content is what is tested)."""
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    data = manifest.parents[1] / "data" / Path(doc["files"][0]["key"]).name
+    raw = change(data.read_bytes())
+    data.write_bytes(raw)
+    doc["files"][0].update(size=len(raw), MD5checksum=hashlib.md5(raw).hexdigest())
+    manifest.write_text(json.dumps(doc), encoding="utf-8")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -14,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from governance.cli import main
-from tests.governance.audit.inventories import Row, write_inventory
+from tests.governance.audit.inventories import Row, rewrite_data_file, write_inventory
 from tests.governance.audit.planted import BUCKET, ago, planted_rows
 from tests.governance.audit.test_proportionality import scenario
 
@@ -68,19 +67,8 @@ def test_bad_inventory_exits_2_with_one_sentence_and_no_report(tmp_path: Path, m
     assert words in err and err.count("\n") == 1
 
 
-def _rewrite_data(manifest: Path, change: Callable[[bytes], bytes]) -> None:
-    """Rewrite the data file of a one-file inventory and give the manifest its new size and MD5, as if
-    S3 Inventory had written the file that way."""
-    doc = json.loads(manifest.read_text(encoding="utf-8"))
-    data = manifest.parents[1] / "data" / Path(doc["files"][0]["key"]).name
-    raw = change(data.read_bytes())
-    data.write_bytes(raw)
-    doc["files"][0].update(size=len(raw), MD5checksum=hashlib.md5(raw).hexdigest())
-    manifest.write_text(json.dumps(doc), encoding="utf-8")
-
-
 def _rewrite_first_row(manifest: Path, change: Callable[[dict[str, str]], object]) -> None:
-    """Edit the first data row of a one-file CSV inventory (see _rewrite_data)."""
+    """Edit the first data row of a one-file CSV inventory (see rewrite_data_file)."""
     fields = [f.strip() for f in json.loads(manifest.read_text(encoding="utf-8"))["fileSchema"].split(",")]
 
     def edit(raw: bytes) -> bytes:
@@ -91,7 +79,7 @@ def _rewrite_first_row(manifest: Path, change: Callable[[dict[str, str]], object
         csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(list(row.values()))
         return gzip.compress(("\n".join([out.getvalue().rstrip("\n"), *lines[1:]]) + "\n").encode())
 
-    _rewrite_data(manifest, edit)
+    rewrite_data_file(manifest, edit)
 
 
 @pytest.mark.parametrize(
@@ -130,7 +118,7 @@ def test_a_csv_file_that_does_not_decompress_exits_2_with_its_name(tmp_path: Pat
                                                                    words: str) -> None:
     manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "CSV", files=1)
     (manifest.parent / "manifest.checksum").unlink()
-    _rewrite_data(manifest, change)
+    rewrite_data_file(manifest, change)
     name = Path(json.loads(manifest.read_text(encoding="utf-8"))["files"][0]["key"]).name
     code, out, err = run("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01")
     assert (code, out) == (2, "")
