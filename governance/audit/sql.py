@@ -97,12 +97,82 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
-class Aggregate:
-    """One output column of the audit query: a count, or the first offending keys in key order."""
+class Fact:
+    """A yes-or-no property of one inventory row (a NULL value counts as no); a bit of the row's ``flags``."""
 
     name: str
     condition: str
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One finding: the rows whose facts include every one of ``all_of`` and none of ``none_of``.
+
+    Its count, and with ``keys`` its first offending keys, come from the groups of :func:`audit_query`.
+    """
+
+    name: str
+    all_of: tuple[str, ...] = ()
+    none_of: tuple[str, ...] = ()
     keys: bool = False
+
+
+MARKER = "marker"
+"""The fact every inventory has, first of all (bit 0): the row is a delete marker, not a version."""
+
+FINDINGS = (
+    Aggregate("versions", none_of=(MARKER,)),
+    Aggregate("delete_markers", all_of=(MARKER,)),
+    # A version under legal hold is kept for a live dispute (GDPR Art. 17(3)(e)); it is listed in the
+    # register with its age instead of being counted as over-retained.
+    Aggregate("aged_versions", all_of=("old",), none_of=(MARKER, "held"), keys=True),
+    Aggregate("aged_markers", all_of=(MARKER, "old"), keys=True),
+    Aggregate("lock_beyond_retention", all_of=("lock_beyond_limit",), none_of=(MARKER, "lock_beyond_legal"),
+              keys=True),
+    Aggregate("lock_beyond_legal", all_of=("lock_beyond_legal",), none_of=(MARKER,), keys=True),
+    Aggregate("lock_beyond_legal_compliance", all_of=("lock_beyond_legal", "compliance"), none_of=(MARKER,)),
+    Aggregate("legal_holds", all_of=("held",), none_of=(MARKER,)),
+    Aggregate("legal_holds_aged", all_of=("held", "old"), none_of=(MARKER,)),
+    Aggregate("not_kms", all_of=("not_kms",), none_of=(MARKER,), keys=True),
+    Aggregate("bad_keys", all_of=("bad_key",), keys=True),
+)
+"""Every finding, as facts present and absent; :func:`aggregates` keeps those an inventory's fields allow."""
+
+
+def facts(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[Fact]:
+    """The facts the inventory's fields allow, in bit order (a missing field: no fact)."""
+    have = set(fields)
+    out = [Fact(MARKER, "coalesce(is_delete_marker, false)"),
+           Fact("old", f"last_modified_date < {timestamp(t.age_cutoff)}")]
+    if "object_lock_legal_hold_status" in have:
+        out.append(Fact("held", "object_lock_legal_hold_status = 'ON'"))
+    if "object_lock_retain_until_date" in have:
+        secs = FUNCTIONS[dialect]["seconds"]
+        held_for = f"{secs}(object_lock_retain_until_date) - {secs}(last_modified_date)"
+        out += [Fact("lock_beyond_limit", f"{held_for} > {t.lock_limit_days * 86400}"),
+                Fact("lock_beyond_legal", f"{held_for} > {t.legal_max_days * 86400}")]
+        if "object_lock_mode" in have:
+            out.append(Fact("compliance", "object_lock_mode = 'COMPLIANCE'"))
+    if "encryption_status" in have:
+        statuses = ", ".join(literal(s) for s in KMS_STATUSES)
+        out.append(Fact("not_kms", f"coalesce(encryption_status, '') NOT IN ({statuses})"))
+    if t.checks_keys:
+        regex = FUNCTIONS[dialect]["regex"]
+        out.append(Fact("bad_key", f"NOT {regex}(key, {literal(key_pattern(t.purpose))})"))
+    return out
+
+
+def bits(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> dict[str, int]:
+    """Each fact's bit in ``flags``."""
+    return {f.name: 1 << i for i, f in enumerate(facts(t, fields, dialect))}
+
+
+def aggregates(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[Aggregate]:
+    """The findings the inventory's fields allow: a fact that cannot be known is absent from every row,
+    so a finding that needs it is dropped and one that excludes it no longer mentions it."""
+    have = bits(t, fields, dialect)
+    return [Aggregate(a.name, a.all_of, tuple(n for n in a.none_of if n in have), a.keys)
+            for a in FINDINGS if all(n in have for n in a.all_of)]
 
 
 def _array(expr: str, dialect: Dialect) -> str:
@@ -111,48 +181,10 @@ def _array(expr: str, dialect: Dialect) -> str:
     return expr
 
 
-def aggregates(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[Aggregate]:
-    """The findings' aggregates that the inventory's fields allow (a missing field: no aggregate)."""
-    have = set(fields)
-    marker = "coalesce(is_delete_marker, false)"
-    version = f"NOT {marker}"
-    held = "false"
-    if "object_lock_legal_hold_status" in have:
-        held = "coalesce(object_lock_legal_hold_status, 'OFF') = 'ON'"
-    old = f"last_modified_date < {timestamp(t.age_cutoff)}"
-    out = [
-        Aggregate("versions", version),
-        Aggregate("delete_markers", marker),
-        # A version under legal hold is kept for a live dispute (GDPR Art. 17(3)(e)); it is listed in
-        # the register with its age instead of being counted as over-retained.
-        Aggregate("aged_versions", f"{version} AND {old} AND NOT ({held})", keys=True),
-        Aggregate("aged_markers", f"{marker} AND {old}", keys=True),
-    ]
-    if "object_lock_retain_until_date" in have:
-        secs = FUNCTIONS[dialect]["seconds"]
-        held_for = f"{secs}(object_lock_retain_until_date) - {secs}(last_modified_date)"
-        beyond_legal = f"{held_for} > {t.legal_max_days * 86400}"
-        beyond_limit = f"{held_for} > {t.lock_limit_days * 86400}"
-        out += [
-            Aggregate("lock_beyond_retention", f"{version} AND {beyond_limit} AND NOT ({beyond_legal})", keys=True),
-            Aggregate("lock_beyond_legal", f"{version} AND {beyond_legal}", keys=True),
-        ]
-        if "object_lock_mode" in have:
-            out.append(Aggregate("lock_beyond_legal_compliance",
-                                 f"{version} AND {beyond_legal} AND object_lock_mode = 'COMPLIANCE'"))
-    if "object_lock_legal_hold_status" in have:
-        out += [
-            Aggregate("legal_holds", f"{version} AND {held}"),
-            Aggregate("legal_holds_aged", f"{version} AND {held} AND {old}"),
-        ]
-    if "encryption_status" in have:
-        statuses = ", ".join(literal(s) for s in KMS_STATUSES)
-        not_kms = f"{version} AND coalesce(encryption_status, '') NOT IN ({statuses})"
-        out.append(Aggregate("not_kms", not_kms, keys=True))
-    if t.checks_keys:
-        regex = FUNCTIONS[dialect]["regex"]
-        out.append(Aggregate("bad_keys", f"NOT {regex}(key, {literal(key_pattern(t.purpose))})", keys=True))
-    return out
+def masks(a: Aggregate, bit: Mapping[str, int]) -> tuple[int, int]:
+    """``(mask, value)``: a row's flags are in the finding when ``flags & mask == value``."""
+    value = sum(bit[n] for n in a.all_of)
+    return value | sum(bit[n] for n in a.none_of), value
 
 
 HELD_VERSION = "NOT coalesce(is_delete_marker, false) AND object_lock_legal_hold_status = 'ON'"
@@ -179,23 +211,28 @@ AGE_BIN_DAYS = 7
 
 def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect, where: str = "",
                 register: int = 0, age_bins: bool = False) -> str:
-    """One query, one scan: rows grouped by which findings they belong to.
+    """One query, one scan: rows grouped by which facts hold for them.
 
-    Each row gets a bit per aggregate; grouping by that bitmask costs one small hash lookup per row,
-    and the first keys are kept once per group rather than once per finding. :func:`combine` turns
-    the few groups back into a count (and first keys) per finding. Only rows with a finding that
-    lists keys feed the key lists. With ``register`` (DuckDB), each group also carries its first
-    rows of the legal-hold register (column ``holds``), so :func:`legal_hold_query` is not needed.
+    Each row gets a bit per fact (:func:`facts`); grouping by that bitmask costs one small hash lookup
+    per row, and the first keys are kept once per group rather than once per finding. Every finding
+    is a set of facts present and absent (:data:`FINDINGS`), so :func:`combine` turns the few groups
+    back into a count (and first keys) per finding: eight facts cost fewer evaluations a row than the
+    eleven findings made of them. Only rows in a finding that lists keys feed the key lists. With
+    ``register`` (DuckDB), each group also carries its first rows of the legal-hold register (column
+    ``holds``), so :func:`legal_hold_query` is not needed.
     With ``age_bins`` (DuckDB), groups are also split by week of age at ``as_of`` (column ``age_bin``)
     for the age histogram; :func:`combine` adds groups up whatever splits them.
     """
     fields = tuple(fields)
-    aggs = aggregates(t, fields, dialect)
-    flags = " + ".join(f"CASE WHEN {a.condition} THEN {1 << i} ELSE 0 END" for i, a in enumerate(aggs))
-    # A row feeds the key lists when it has a finding that lists keys: a bit test on the flags, not a
-    # second evaluation of those conditions (the key-convention regex alone is most of a row's cost).
-    keyed = FUNCTIONS[dialect]["bitand"].format("flags", sum(1 << i for i, a in enumerate(aggs) if a.keys))
-    keys = _array(f"min(key, {t.sample}) FILTER (WHERE {keyed} <> 0)", dialect)
+    found = facts(t, fields, dialect)
+    flags = " + ".join(f"CASE WHEN {f.condition} THEN {1 << i} ELSE 0 END" for i, f in enumerate(found))
+    # A row feeds the key lists when it is in a finding that lists keys: bit tests on the flags, not a
+    # second evaluation of the facts (the key-convention regex alone is most of a row's cost).
+    bit = {f.name: 1 << i for i, f in enumerate(found)}
+    bitand = FUNCTIONS[dialect]["bitand"]
+    keyed = " OR ".join(f"{bitand.format('flags', mask)} = {value}"
+                        for mask, value in (masks(a, bit) for a in aggregates(t, fields, dialect) if a.keys))
+    keys = _array(f"min(key, {t.sample}) FILTER (WHERE {keyed})", dialect)
     clause = f" WHERE {where}" if where else ""
     holds = inner = ""
     if register > 0 and dialect is Dialect.DUCKDB and "object_lock_legal_hold_status" in fields:
@@ -218,11 +255,12 @@ def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dial
 def age_histogram(groups: Iterable[Mapping[str, Any]]) -> list[dict[str, int]]:
     """Versions (not delete markers) per week of age, from :func:`audit_query`'s ``age_bin`` groups.
 
-    The ``versions`` aggregate is bit 0 of ``flags``; ``age_days`` is the bin's lower bound.
+    A version is a row without the delete-marker fact (bit 0 of ``flags``); ``age_days`` is the bin's
+    lower bound.
     """
     bins: dict[int, int] = {}
     for g in groups:
-        if int(g["flags"]) & 1 and g.get("age_bin") is not None:
+        if not int(g["flags"]) & 1 and g.get("age_bin") is not None:
             bins[int(g["age_bin"])] = bins.get(int(g["age_bin"]), 0) + int(g["n"])
     return [{"age_days": b * AGE_BIN_DAYS, "versions": n} for b, n in sorted(bins.items())]
 
@@ -243,12 +281,14 @@ def combine(rows: Iterable[Mapping[str, Any]], t: Thresholds, fields: Iterable[s
             keys_of: Callable[[Any], list[str]]) -> dict[str, Any]:
     """Counts and first keys per finding from :func:`audit_query`'s groups (values may be text)."""
     aggs = aggregates(t, fields, dialect)
+    bit = bits(t, fields, dialect)
+    tests = [(a, *masks(a, bit)) for a in aggs]
     out: dict[str, Any] = {f"{a.name}_count": 0 for a in aggs}
     pooled: dict[str, list[str]] = {a.name: [] for a in aggs if a.keys}
     for row in rows:
         flags, count = int(row["flags"]), int(row["n"])
-        for i, a in enumerate(aggs):
-            if flags & (1 << i):
+        for a, mask, value in tests:
+            if flags & mask == value:
                 out[f"{a.name}_count"] += count
                 if a.keys:
                     pooled[a.name] += keys_of(row["first_keys"])

@@ -1,11 +1,13 @@
-"""The single scan's shortcuts give exactly what the plain SQL gives: the register collected in the
-audit's scan, UTC timestamps by integer arithmetic, and checksums verified while the scan runs."""
+"""The single scan's shortcuts give exactly what the plain SQL gives: findings counted from groups of
+facts, the register collected in the audit's scan, UTC timestamps by integer arithmetic, and checksums
+verified while the scan runs."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -16,9 +18,20 @@ from hypothesis import strategies as st
 from governance.audit.engine import audit_inventory, fetch_dicts
 from governance.audit.errors import ChecksumError
 from governance.audit.files import open_inventory
+from governance.audit.findings import keys_of
 from governance.audit.limits import thresholds_for
 from governance.audit.source import connect, create_view
-from governance.audit.sql import COLUMNS, Dialect, audit_query, legal_hold_query, merge_register
+from governance.audit.sql import (
+    COLUMNS,
+    Dialect,
+    Thresholds,
+    aggregates,
+    audit_query,
+    combine,
+    key_pattern,
+    legal_hold_query,
+    merge_register,
+)
 from governance.cli import main
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
@@ -187,3 +200,75 @@ def test_an_empty_csv_file_is_told_apart_without_error(tmp_path: Path) -> None:
         damaged[i] ^= 0x5A
         (tmp_path / "damaged.csv.gz").write_bytes(bytes(damaged))
         assert has_lines(tmp_path / "damaged.csv.gz") in (True, False)
+
+
+def _plain_conditions(t: Thresholds, fields: frozenset[str]) -> dict[str, str]:
+    """Each finding written out on its own, as a reader of DESIGN section 4 would write it."""
+    marker = "coalesce(is_delete_marker, false)"
+    held = "coalesce(object_lock_legal_hold_status, 'OFF') = 'ON'" if "object_lock_legal_hold_status" in fields \
+        else "false"
+    old = f"last_modified_date < TIMESTAMP '{t.age_cutoff.isoformat(sep=' ')}'"
+    held_for = "epoch(object_lock_retain_until_date) - epoch(last_modified_date)"
+    legal, limit = f"{held_for} > {t.legal_max_days * 86400}", f"{held_for} > {t.lock_limit_days * 86400}"
+    out = {
+        "versions": f"NOT {marker}",
+        "delete_markers": marker,
+        "aged_versions": f"NOT {marker} AND {old} AND NOT ({held})",
+        "aged_markers": f"{marker} AND {old}",
+    }
+    if "object_lock_retain_until_date" in fields:
+        out["lock_beyond_retention"] = f"NOT {marker} AND {limit} AND NOT ({legal})"
+        out["lock_beyond_legal"] = f"NOT {marker} AND {legal}"
+        if "object_lock_mode" in fields:
+            out["lock_beyond_legal_compliance"] = f"NOT {marker} AND {legal} AND object_lock_mode = 'COMPLIANCE'"
+    if "object_lock_legal_hold_status" in fields:
+        out["legal_holds"] = f"NOT {marker} AND {held}"
+        out["legal_holds_aged"] = f"NOT {marker} AND {held} AND {old}"
+    if "encryption_status" in fields:
+        out["not_kms"] = f"NOT {marker} AND coalesce(encryption_status, '') NOT IN ('SSE-KMS', 'DSSE-KMS')"
+    if t.checks_keys:
+        out["bad_keys"] = f"NOT regexp_matches(key, '{key_pattern(t.purpose)}')"
+    return out
+
+
+FINDING_ROWS = st.lists(st.tuples(
+    st.sampled_from(["quality/2025/03/14/C1.wav", "quality/2025/13/14/C2.wav", "proof/2025/01/01/T.wav",
+                     "quality/2025/01/31/a/b.wav", "quality/2024/12/01/C3.mp3", None]),
+    st.one_of(st.none(), st.booleans()),
+    st.one_of(st.none(), st.integers(0, 400)),  # age in days at the audit date
+    st.one_of(st.none(), st.integers(0, 2000)),  # days locked after the last modification
+    st.sampled_from(["SSE-KMS", "DSSE-KMS", "SSE-S3", "NOT-SSE", None]),
+    st.sampled_from(["GOVERNANCE", "COMPLIANCE", None]),
+    st.sampled_from(["ON", "OFF", "on", None]),
+), min_size=1, max_size=60)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=FINDING_ROWS, purpose=st.sampled_from([Purpose.QUALITY, Purpose.EVALUATIONS]),
+       missing=st.sets(st.sampled_from(["object_lock_retain_until_date", "object_lock_mode",
+                                        "object_lock_legal_hold_status", "encryption_status"])))
+def test_the_grouped_facts_give_what_one_plain_query_per_finding_gives(
+        default_policy: Policy, rows: list[tuple[Any, ...]], purpose: Purpose, missing: set[str]) -> None:
+    """Findings are counted from groups of facts: each count and key list equals its finding's own query."""
+    t = thresholds_for(default_policy, purpose, AS_OF, sample=3)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE inventory (key VARCHAR, version_id VARCHAR, is_delete_marker BOOLEAN, "
+                "last_modified_date TIMESTAMP, object_lock_retain_until_date TIMESTAMP, encryption_status VARCHAR, "
+                "object_lock_mode VARCHAR, object_lock_legal_hold_status VARCHAR)")
+    for i, (key, marker, age, locked, enc, mode, hold) in enumerate(rows):
+        modified = None if age is None else AS_OF - timedelta(days=age, hours=i % 5)
+        until = None if modified is None or locked is None else modified + timedelta(days=locked)
+        con.execute("INSERT INTO inventory VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [key, f"v{i}", marker, modified, until, enc, mode, hold])
+    fields = FIELDS - missing
+    groups = fetch_dicts(con, audit_query("inventory", t, fields, Dialect.DUCKDB, age_bins=True))
+    got = combine(groups, t, fields, Dialect.DUCKDB, keys_of)
+    keyed = {a.name for a in aggregates(t, fields, Dialect.DUCKDB) if a.keys}
+    expected: dict[str, Any] = {}
+    for name, condition in _plain_conditions(t, fields).items():
+        expected[f"{name}_count"] = con.execute(f"SELECT count(*) FROM inventory WHERE {condition}").fetchone()[0]
+        if name in keyed:
+            first = con.execute(f"SELECT DISTINCT key FROM inventory WHERE ({condition}) AND key IS NOT NULL "
+                                f"ORDER BY key LIMIT {t.sample}").fetchall()
+            expected[f"{name}_keys"] = [k for (k,) in first] or None
+    assert got == expected
