@@ -228,7 +228,7 @@ def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dial
     flags = " + ".join(f"CASE WHEN {f.condition} THEN {1 << i} ELSE 0 END" for i, f in enumerate(found))
     # A row feeds the key lists when it is in a finding that lists keys: bit tests on the flags, not a
     # second evaluation of the facts (the key-convention regex alone is most of a row's cost).
-    bit = {f.name: 1 << i for i, f in enumerate(found)}
+    bit = bits(t, fields, dialect)
     bitand = FUNCTIONS[dialect]["bitand"]
     keyed = " OR ".join(f"{bitand.format('flags', mask)} = {value}"
                         for mask, value in (masks(a, bit) for a in aggregates(t, fields, dialect) if a.keys))
