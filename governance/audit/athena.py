@@ -16,9 +16,19 @@ from datetime import datetime
 from typing import Any
 
 from governance.audit.errors import AuditInputError, ChecksumError, ManifestError
-from governance.audit.findings import BucketAudit, keys_of
+from governance.audit.findings import BucketAudit, keys_of, listed_keys
 from governance.audit.manifest import Manifest
-from governance.audit.sql import COLUMNS, Dialect, Thresholds, audit_query, combine, legal_hold_query, literal
+from governance.audit.sql import (
+    COLUMNS,
+    Dialect,
+    Thresholds,
+    audit_query,
+    combine,
+    cut_short,
+    first_distinct_keys,
+    legal_hold_query,
+    literal,
+)
 
 POLL_SECONDS = 1.0
 TIMEOUT_SECONDS = 1800.0
@@ -126,6 +136,9 @@ def audit_athena(client: Any, target: AthenaTarget, manifest: Manifest, t: Thres
             f"lists ({listed} bytes); table {target.relation} does not cover them (check its LOCATION)."
         )
     row = combine(groups, t, fields, Dialect.ATHENA, keys_of)
+    for name in cut_short(groups, t, fields, Dialect.ATHENA, listed_keys):
+        row[f"{name}_keys"] = first_distinct_keys(lambda sql: [str(r["key"]) for r in run_query(client, sql, target)],
+                                                  target.relation, t, fields, Dialect.ATHENA, name, where)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         for h in run_query(client, legal_hold_query(target.relation, register_limit, fields, where), target):

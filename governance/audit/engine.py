@@ -14,9 +14,18 @@ import duckdb
 
 from governance.audit.errors import ManifestError
 from governance.audit.files import Inventory
-from governance.audit.findings import BucketAudit, keys_of
+from governance.audit.findings import BucketAudit, keys_of, listed_keys
 from governance.audit.source import VIEW, connect, create_view
-from governance.audit.sql import Dialect, Thresholds, age_histogram, audit_query, combine, merge_register
+from governance.audit.sql import (
+    Dialect,
+    Thresholds,
+    age_histogram,
+    audit_query,
+    combine,
+    cut_short,
+    first_distinct_keys,
+    merge_register,
+)
 
 REGISTER_LIMIT = 1000
 """Legal holds listed in the register; the result carries the full count."""
@@ -34,6 +43,9 @@ def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, field
     """Run the shared audit SQL over the view ``inventory`` of one bucket (one scan, register included)."""
     groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit, age_bins=True))
     row = combine(groups, t, fields, Dialect.DUCKDB, keys_of)
+    for name in cut_short(groups, t, fields, Dialect.DUCKDB, listed_keys):
+        row[f"{name}_keys"] = first_distinct_keys(lambda sql: [k for (k,) in con.execute(sql).fetchall()],
+                                                  VIEW, t, fields, Dialect.DUCKDB, name)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         holds = merge_register(groups, register_limit)

@@ -41,13 +41,18 @@ class BucketAudit:
         return f"s3://{self.bucket}"
 
 
-def keys_of(value: Any) -> list[str]:
-    """First offending keys from either engine (a list from DuckDB, JSON text from Athena), deduplicated."""
+def listed_keys(value: Any) -> list[str]:
+    """Keys as either engine lists them (a list from DuckDB, JSON text from Athena), repeats included."""
     if value is None:
         return []
     if isinstance(value, str):
         value = json.loads(value)
-    return list(dict.fromkeys(str(k) for k in value))
+    return [str(k) for k in value]
+
+
+def keys_of(value: Any) -> list[str]:
+    """First offending keys from either engine, deduplicated."""
+    return list(dict.fromkeys(listed_keys(value)))
 
 
 def count_of(value: Any) -> int:

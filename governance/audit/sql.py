@@ -9,7 +9,7 @@ timestamps), as in the Athena table AWS documents for Parquet and ORC inventorie
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -205,6 +205,12 @@ def register_aggregate(fields: Iterable[str], limit: int) -> str:
     return f"min_by({row}, {order}, {int(limit)}) FILTER (WHERE held)"
 
 
+def flags_sql(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> str:
+    """A row's facts as the bits of one integer (a NULL condition is a clear bit)."""
+    return " + ".join(f"CASE WHEN {f.condition} THEN {1 << i} ELSE 0 END"
+                      for i, f in enumerate(facts(t, fields, dialect)))
+
+
 AGE_BIN_DAYS = 7
 """Width of the age histogram's bins: a week keeps a five-year proof bucket to 261 groups at most."""
 
@@ -224,8 +230,7 @@ def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dial
     for the age histogram; :func:`combine` adds groups up whatever splits them.
     """
     fields = tuple(fields)
-    found = facts(t, fields, dialect)
-    flags = " + ".join(f"CASE WHEN {f.condition} THEN {1 << i} ELSE 0 END" for i, f in enumerate(found))
+    flags = flags_sql(t, fields, dialect)
     # A row feeds the key lists when it is in a finding that lists keys: bit tests on the flags, not a
     # second evaluation of the facts (the key-convention regex alone is most of a row's cost).
     bit = bits(t, fields, dialect)
@@ -277,25 +282,79 @@ def merge_register(groups: Iterable[Mapping[str, Any]], limit: int) -> list[dict
     return sorted(rows, key=_register_order)[:limit]
 
 
-def combine(rows: Iterable[Mapping[str, Any]], t: Thresholds, fields: Iterable[str], dialect: Dialect,
-            keys_of: Callable[[Any], list[str]]) -> dict[str, Any]:
-    """Counts and first keys per finding from :func:`audit_query`'s groups (values may be text)."""
-    aggs = aggregates(t, fields, dialect)
+def _memberships(rows: Iterable[Mapping[str, Any]], t: Thresholds, fields: Iterable[str],
+                 dialect: Dialect) -> Iterator[tuple[Mapping[str, Any], Aggregate]]:
+    """Each group of :func:`audit_query` with each finding its facts put it in."""
     bit = bits(t, fields, dialect)
-    tests = [(a, *masks(a, bit)) for a in aggs]
-    out: dict[str, Any] = {f"{a.name}_count": 0 for a in aggs}
-    pooled: dict[str, list[str]] = {a.name: [] for a in aggs if a.keys}
+    tests = [(a, *masks(a, bit)) for a in aggregates(t, fields, dialect)]
     for row in rows:
-        flags, count = int(row["flags"]), int(row["n"])
+        flags = int(row["flags"])
         for a, mask, value in tests:
             if flags & mask == value:
-                out[f"{a.name}_count"] += count
-                if a.keys:
-                    pooled[a.name] += keys_of(row["first_keys"])
+                yield row, a
+
+
+def combine(rows: Sequence[Mapping[str, Any]], t: Thresholds, fields: Iterable[str], dialect: Dialect,
+            keys_of: Callable[[Any], list[str]]) -> dict[str, Any]:
+    """Counts and first keys per finding from :func:`audit_query`'s groups (values may be text).
+
+    A finding listed by :func:`cut_short` may miss some of its first keys: see :func:`first_distinct_keys`.
+    """
+    out: dict[str, Any] = {f"{a.name}_count": 0 for a in aggregates(t, fields, dialect)}
+    pooled: dict[str, list[str]] = {a.name: [] for a in aggregates(t, fields, dialect) if a.keys}
+    for row, a in _memberships(rows, t, fields, dialect):
+        out[f"{a.name}_count"] += int(row["n"])
+        if a.keys:
+            pooled[a.name] += keys_of(row["first_keys"])
     # Each group kept its own smallest keys, so the smallest of their union are the finding's.
     for name, keys in pooled.items():
         out[f"{name}_keys"] = sorted(set(keys))[: t.sample] or None
     return out
+
+
+def cut_short(rows: Sequence[Mapping[str, Any]], t: Thresholds, fields: Iterable[str], dialect: Dialect,
+              listed: Callable[[Any], list[str]]) -> list[str]:
+    """Findings whose first keys :func:`combine` may have cut short (``listed`` keeps repeated keys).
+
+    A group keeps its ``sample`` smallest keys row by row, so several versions of one object take
+    several places: when a full list repeats a key, a next distinct key of that group may be missing.
+    """
+    out: list[str] = []
+    for row, a in _memberships(rows, t, fields, dialect):
+        keys = listed(row["first_keys"]) if a.keys else []
+        if len(keys) >= t.sample and len(set(keys)) < len(keys) and a.name not in out:
+            out.append(a.name)
+    return out
+
+
+def first_keys_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect, name: str, rows: int,
+                     where: str = "") -> str:
+    """The keys of the first ``rows`` rows of one finding, in key order (a scan of its own)."""
+    finding = next(a for a in aggregates(t, fields, dialect) if a.name == name)
+    mask, value = masks(finding, bits(t, fields, dialect))
+    clause = f" WHERE {where}" if where else ""
+    flags = flags_sql(t, fields, dialect)
+    bitand = FUNCTIONS[dialect]["bitand"].format("flags", mask)
+    return (
+        f"SELECT key\nFROM (SELECT key, {flags} AS flags\n  FROM {source}{clause}) AS flagged\n"
+        f"WHERE {bitand} = {value} AND key IS NOT NULL\nORDER BY key\nLIMIT {int(rows)}"
+    )
+
+
+def first_distinct_keys(run: Callable[[str], list[str]], source: str, t: Thresholds, fields: Iterable[str],
+                        dialect: Dialect, name: str, where: str = "") -> list[str] | None:
+    """The first ``sample`` distinct keys of a finding that :func:`cut_short` names, exactly.
+
+    ``run`` executes a query and returns its keys. The smallest rows are read in a bounded top-N (four
+    times the sample, then four times more while repeated keys fill them), never every offending key.
+    """
+    rows = 4 * t.sample
+    while True:
+        keys = run(first_keys_query(source, t, fields, dialect, name, rows, where))
+        distinct = sorted(set(keys))
+        if len(distinct) >= t.sample or len(keys) < rows:
+            return distinct[: t.sample] or None
+        rows *= 4
 
 
 def legal_hold_query(source: str, limit: int, fields: Iterable[str], where: str = "") -> str:

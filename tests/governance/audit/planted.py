@@ -58,3 +58,11 @@ EXPECTED = {
                                  "recordings/CALL-Y.mp3"]),
 }
 """Check id -> (status, the offending keys in key order)."""
+
+
+def versions_filling_the_sample() -> list[Row]:
+    """Twenty aged versions of one recording, then three other aged recordings, all in the same week:
+    with ``--sample 3`` the first keys are A, B and C, not A alone."""
+    many = [Row("quality/2025/01/05/A.wav", AS_OF - timedelta(days=146, minutes=i), is_latest=i == 0)
+            for i in range(20)]
+    return [*many, *(Row(f"quality/2025/01/05/{k}.wav", AS_OF - timedelta(days=146)) for k in "BCD")]

@@ -27,7 +27,7 @@ from governance.audit.sql import Dialect, audit_query
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
 from tests.governance.audit.inventories import DESTINATION, Row, write_inventory
-from tests.governance.audit.planted import AS_OF, BUCKET, ago, planted_rows
+from tests.governance.audit.planted import AS_OF, BUCKET, ago, planted_rows, versions_filling_the_sample
 
 TARGET = AthenaTarget("inventories", "recgov_quality", "recgov", "s3://results/athena/")
 
@@ -151,3 +151,16 @@ def test_a_table_that_misses_the_delivery_is_refused_not_passed(tmp_path: Path, 
         client = DuckAthena(athena_shaped(tmp_path, [next(other.parents[1].joinpath("data").iterdir())]))
         with pytest.raises(AthenaQueryError, match="read no row from the 2 data files"):
             audit_athena(client, TARGET, inv.manifest, thresholds_for(default_policy, Purpose.QUALITY, AS_OF), 10)
+
+
+def test_athena_lists_distinct_first_keys_when_versions_repeat_one(tmp_path: Path, default_policy: Policy) -> None:
+    manifest_path = write_inventory(tmp_path, BUCKET, versions_filling_the_sample(), "Parquet", files=2)
+    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF, sample=3)
+    with open_inventory(str(manifest_path)) as inv:
+        client = DuckAthena(athena_shaped(tmp_path, list(inv.paths)))
+        remote = audit_athena(client, TARGET, inv.manifest, t, register_limit=1000)
+        local = audit_inventory(inv, t)
+    assert remote.aggregates["aged_versions_keys"] == [f"quality/2025/01/05/{k}.wav" for k in "ABC"]
+    assert remote.aggregates == local.aggregates
+    follow_up = client.queries[1]["QueryString"]
+    assert "ORDER BY key" in follow_up and '"$path" IN (' in follow_up, "one finding's keys, the manifest's files only"

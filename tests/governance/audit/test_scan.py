@@ -15,10 +15,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from governance.audit.engine import audit_inventory, fetch_dicts
+from governance.audit.engine import audit_inventory, audit_view, fetch_dicts
 from governance.audit.errors import ChecksumError
 from governance.audit.files import open_inventory
-from governance.audit.findings import keys_of
 from governance.audit.limits import thresholds_for
 from governance.audit.source import connect, create_view
 from governance.audit.sql import (
@@ -27,7 +26,7 @@ from governance.audit.sql import (
     Thresholds,
     aggregates,
     audit_query,
-    combine,
+    first_distinct_keys,
     key_pattern,
     legal_hold_query,
     merge_register,
@@ -36,7 +35,7 @@ from governance.cli import main
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
 from tests.governance.audit.inventories import Row, write_inventory
-from tests.governance.audit.planted import AS_OF, BUCKET, planted_rows
+from tests.governance.audit.planted import AS_OF, BUCKET, planted_rows, versions_filling_the_sample
 
 FIELDS = frozenset(COLUMNS)
 
@@ -249,7 +248,8 @@ FINDING_ROWS = st.lists(st.tuples(
                                         "object_lock_legal_hold_status", "encryption_status"])))
 def test_the_grouped_facts_give_what_one_plain_query_per_finding_gives(
         default_policy: Policy, rows: list[tuple[Any, ...]], purpose: Purpose, missing: set[str]) -> None:
-    """Findings are counted from groups of facts: each count and key list equals its finding's own query."""
+    """Findings are counted from groups of facts, keys kept per group: each count and key list equals its
+    finding's own query, repeated keys (several versions of one object) included."""
     t = thresholds_for(default_policy, purpose, AS_OF, sample=3)
     con = duckdb.connect()
     con.execute("CREATE TABLE inventory (key VARCHAR, version_id VARCHAR, is_delete_marker BOOLEAN, "
@@ -261,8 +261,7 @@ def test_the_grouped_facts_give_what_one_plain_query_per_finding_gives(
         con.execute("INSERT INTO inventory VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [key, f"v{i}", marker, modified, until, enc, mode, hold])
     fields = FIELDS - missing
-    groups = fetch_dicts(con, audit_query("inventory", t, fields, Dialect.DUCKDB, age_bins=True))
-    got = combine(groups, t, fields, Dialect.DUCKDB, keys_of)
+    got = audit_view(con, BUCKET, t, fields).aggregates
     keyed = {a.name for a in aggregates(t, fields, Dialect.DUCKDB) if a.keys}
     expected: dict[str, Any] = {}
     for name, condition in _plain_conditions(t, fields).items():
@@ -272,3 +271,33 @@ def test_the_grouped_facts_give_what_one_plain_query_per_finding_gives(
                                 f"ORDER BY key LIMIT {t.sample}").fetchall()
             expected[f"{name}_keys"] = [k for (k,) in first] or None
     assert got == expected
+
+
+@pytest.mark.parametrize("fmt", ["Parquet", "CSV"])
+def test_versions_of_one_key_do_not_crowd_out_the_next_keys(tmp_path: Path, default_policy: Policy,
+                                                             fmt: str) -> None:
+    """``--sample`` keys are distinct keys: the first key's other versions take no place of the next keys."""
+    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF, sample=3)
+    with open_inventory(str(write_inventory(tmp_path, BUCKET, versions_filling_the_sample(), fmt, files=2))) as inv:
+        found = audit_inventory(inv, t)
+    assert found.aggregates["aged_versions_count"] == 23
+    assert found.aggregates["aged_versions_keys"] == [f"quality/2025/01/05/{k}.wav" for k in "ABC"]
+
+
+def test_first_distinct_keys_reads_more_rows_while_repeats_fill_them(default_policy: Policy) -> None:
+    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF, sample=3)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE inventory (key VARCHAR, is_delete_marker BOOLEAN, last_modified_date TIMESTAMP)")
+    rows = [("quality/2025/01/05/A.wav", False, AS_OF - timedelta(days=146))] * 100
+    rows += [("quality/2025/01/05/B.wav", False, AS_OF - timedelta(days=146))]
+    con.executemany("INSERT INTO inventory VALUES (?, ?, ?)", rows)
+    fields = frozenset({"key", "is_delete_marker", "last_modified_date"})
+    limits: list[int] = []
+
+    def run(sql: str) -> list[str]:
+        limits.append(int(sql.rsplit("LIMIT", 1)[1]))
+        return [k for (k,) in con.execute(sql).fetchall()]
+
+    keys = first_distinct_keys(run, "inventory", t, fields, Dialect.DUCKDB, "aged_versions")
+    assert keys == ["quality/2025/01/05/A.wav", "quality/2025/01/05/B.wav"]
+    assert limits == [12, 48, 192], "four times more rows while repeats fill them, until every row is read"
