@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from governance.audit.errors import AuditInputError, ChecksumError, ManifestError
-from governance.audit.findings import BucketAudit, keys_of, listed_keys
+from governance.audit.findings import BucketAudit, listed_keys
 from governance.audit.manifest import Manifest
 from governance.audit.sql import (
     COLUMNS,
@@ -24,8 +24,7 @@ from governance.audit.sql import (
     Thresholds,
     audit_query,
     combine,
-    cut_short,
-    first_distinct_keys,
+    complete_first_keys,
     legal_hold_query,
     literal,
 )
@@ -135,10 +134,9 @@ def audit_athena(client: Any, target: AthenaTarget, manifest: Manifest, t: Thres
             f"{manifest.location}: Athena read no row from the {len(manifest.files)} data files the manifest "
             f"lists ({listed} bytes); table {target.relation} does not cover them (check its LOCATION)."
         )
-    row = combine(groups, t, fields, Dialect.ATHENA, keys_of)
-    for name in cut_short(groups, t, fields, Dialect.ATHENA, listed_keys):
-        row[f"{name}_keys"] = first_distinct_keys(lambda sql: [str(r["key"]) for r in run_query(client, sql, target)],
-                                                  target.relation, t, fields, Dialect.ATHENA, name, where)
+    row = combine(groups, t, fields, Dialect.ATHENA, listed_keys)
+    complete_first_keys(row, groups, lambda sql: [str(r["key"]) for r in run_query(client, sql, target)],
+                        target.relation, t, fields, Dialect.ATHENA, listed_keys, where)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         for h in run_query(client, legal_hold_query(target.relation, register_limit, fields, where), target):

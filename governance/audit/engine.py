@@ -14,7 +14,7 @@ import duckdb
 
 from governance.audit.errors import ManifestError
 from governance.audit.files import Inventory
-from governance.audit.findings import BucketAudit, keys_of, listed_keys
+from governance.audit.findings import BucketAudit, listed_keys
 from governance.audit.source import VIEW, connect, create_view
 from governance.audit.sql import (
     Dialect,
@@ -22,8 +22,7 @@ from governance.audit.sql import (
     age_histogram,
     audit_query,
     combine,
-    cut_short,
-    first_distinct_keys,
+    complete_first_keys,
     merge_register,
 )
 
@@ -42,10 +41,9 @@ def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, field
                register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
     """Run the shared audit SQL over the view ``inventory`` of one bucket (one scan, register included)."""
     groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit, age_bins=True))
-    row = combine(groups, t, fields, Dialect.DUCKDB, keys_of)
-    for name in cut_short(groups, t, fields, Dialect.DUCKDB, listed_keys):
-        row[f"{name}_keys"] = first_distinct_keys(lambda sql: [k for (k,) in con.execute(sql).fetchall()],
-                                                  VIEW, t, fields, Dialect.DUCKDB, name)
+    row = combine(groups, t, fields, Dialect.DUCKDB, listed_keys)
+    complete_first_keys(row, groups, lambda sql: [k for (k,) in con.execute(sql).fetchall()], VIEW, t, fields,
+                        Dialect.DUCKDB, listed_keys)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         holds = merge_register(groups, register_limit)

@@ -295,17 +295,18 @@ def _memberships(rows: Iterable[Mapping[str, Any]], t: Thresholds, fields: Itera
 
 
 def combine(rows: Sequence[Mapping[str, Any]], t: Thresholds, fields: Iterable[str], dialect: Dialect,
-            keys_of: Callable[[Any], list[str]]) -> dict[str, Any]:
-    """Counts and first keys per finding from :func:`audit_query`'s groups (values may be text).
+            listed: Callable[[Any], list[str]]) -> dict[str, Any]:
+    """Counts and first keys per finding from :func:`audit_query`'s groups (values may be text; ``listed``
+    reads a group's key list).
 
-    A finding listed by :func:`cut_short` may miss some of its first keys: see :func:`first_distinct_keys`.
+    A finding listed by :func:`cut_short` may miss some of its first keys: see :func:`complete_first_keys`.
     """
     out: dict[str, Any] = {f"{a.name}_count": 0 for a in aggregates(t, fields, dialect)}
     pooled: dict[str, list[str]] = {a.name: [] for a in aggregates(t, fields, dialect) if a.keys}
     for row, a in _memberships(rows, t, fields, dialect):
         out[f"{a.name}_count"] += int(row["n"])
         if a.keys:
-            pooled[a.name] += keys_of(row["first_keys"])
+            pooled[a.name] += listed(row["first_keys"])
     # Each group kept its own smallest keys, so the smallest of their union are the finding's.
     for name, keys in pooled.items():
         out[f"{name}_keys"] = sorted(set(keys))[: t.sample] or None
@@ -339,6 +340,14 @@ def first_keys_query(source: str, t: Thresholds, fields: Iterable[str], dialect:
         f"SELECT key\nFROM (SELECT key, {flags} AS flags\n  FROM {source}{clause}) AS flagged\n"
         f"WHERE {bitand} = {value} AND key IS NOT NULL\nORDER BY key\nLIMIT {int(rows)}"
     )
+
+
+def complete_first_keys(found: dict[str, Any], rows: Sequence[Mapping[str, Any]], run: Callable[[str], list[str]],
+                        source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect,
+                        listed: Callable[[Any], list[str]], where: str = "") -> None:
+    """Replace in ``found`` (from :func:`combine`) the key lists :func:`cut_short` names by exact ones."""
+    for name in cut_short(rows, t, fields, dialect, listed):
+        found[f"{name}_keys"] = first_distinct_keys(run, source, t, fields, dialect, name, where)
 
 
 def first_distinct_keys(run: Callable[[str], list[str]], source: str, t: Thresholds, fields: Iterable[str],
