@@ -174,14 +174,6 @@ LIMITS: dict[Purpose, RetentionLimit] = {
     Purpose.EVIDENCE: RetentionLimit(Purpose.EVIDENCE, DAYS_IN_FIVE_YEARS, "5 years", "R13"),
 }
 
-EARLY_ERASURE = frozenset({Purpose.QUALITY, Purpose.EVALUATIONS})
-"""Purposes whose objects an erasure role may remove before expiry (objection, GDPR Art. 21).
-Proof is kept for legal claims (Art. 17(3)(e)), logs and evidence are never erased by hand."""
-LEGAL_HOLDS = frozenset({Purpose.PROOF})
-"""Purposes on which the dispute team may place legal holds."""
-WRITE_ONCE = frozenset({Purpose.PROOF, Purpose.EVIDENCE})
-"""Purposes whose buckets ``pulumi destroy`` must never remove and whose lock must be COMPLIANCE-capable."""
-
 MAX_SAMPLING_RATE = 0.30
 """The highest share of calls that quality recording may cover (R2: good practice 20-30 %)."""
 

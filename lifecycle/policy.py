@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 
 from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, RULES, LockMode, Purpose, RetentionLimit
+from lifecycle.purposes import Proportion, traits
 
 LIFECYCLE_ROUNDING_DAYS = 1
 """S3 runs lifecycle actions at the midnight UTC after an object becomes eligible: up to a day late."""
@@ -121,22 +122,24 @@ def validate_purpose(p: PurposePolicy) -> list[str]:
                 f"of {p.retention_days} days; use at most {p.retention_days - LIFECYCLE_ROUNDING_DAYS} "
                 f"({rule.id})."
             )
-    if p.purpose in (Purpose.QUALITY, Purpose.EVALUATIONS) and p.lock_mode is LockMode.COMPLIANCE:
+    kind = traits(p.purpose)
+    if p.lock_mode is not None and p.lock_mode not in kind.lock_modes:
+        if kind.log_target:
+            problems.append(
+                f"{name}: objectLockMode {p.lock_mode} is not allowed: S3 cannot deliver server access "
+                f"logs to a bucket with Object Lock default retention ({RULES['R7'].id})."
+            )
+        else:
+            problems.append(
+                f"{name}: objectLockMode {p.lock_mode} would make erasure on objection impossible before "
+                f"expiry; only GOVERNANCE lets the erasure role act under {RULES['R8'].citation}."
+            )
+    if kind.lock_required and p.lock_mode is None:
         problems.append(
-            f"{name}: objectLockMode COMPLIANCE would make erasure on objection impossible before "
-            f"expiry; only GOVERNANCE lets the erasure role act under {RULES['R8'].citation}."
+            f"{name}: objectLockMode is required: what this purpose keeps must be write-once under "
+            f"{RULES[kind.limit.rule].citation}."
         )
-    if p.purpose is Purpose.EVIDENCE and p.lock_mode is None:
-        problems.append(
-            f"{name}: objectLockMode is required: archived evidence must be write-once under "
-            f"{RULES['R13'].citation}."
-        )
-    if p.purpose is Purpose.ACCESS_LOGS and p.lock_mode is not None:
-        problems.append(
-            f"{name}: objectLockMode {p.lock_mode} is not allowed: S3 cannot deliver server access "
-            f"logs to a bucket with Object Lock default retention ({RULES['R7'].id})."
-        )
-    if p.purpose is Purpose.QUALITY:
+    if kind.proportion is Proportion.SAMPLE:
         rate = p.sampling_rate
         if rate is None or not (0 < rate <= MAX_SAMPLING_RATE):
             problems.append(

@@ -14,6 +14,7 @@ from typing import Any
 
 from lifecycle.legal import LIMITS, LockMode, Purpose
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, PurposePolicy
+from lifecycle.purposes import traits
 from lifecycle.retention import AgeBound, multipart_worst_case, parse_rules, worst_case_age
 
 TAG_PURPOSE = "recgov:purpose"
@@ -116,7 +117,7 @@ def render_bucket(policy: PurposePolicy) -> BucketSpec:
         }
     parsed = parse_rules(rules)
     worst = worst_case_age(parsed, versioned=True, lock_days=policy.lock_days if lock else None)
-    is_logs = purpose is Purpose.ACCESS_LOGS
+    kind = traits(purpose)
     return BucketSpec(
         purpose=purpose,
         retention_days=policy.retention_days,
@@ -138,14 +139,14 @@ def render_bucket(policy: PurposePolicy) -> BucketSpec:
             "RestrictPublicBuckets": True,
         },
         ownership={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-        log_prefix=None if is_logs else f"{purpose}/",
+        log_prefix=None if kind.log_target else f"{purpose}/",
         # S3 delivers server access logs only to buckets encrypted with SSE-S3.
-        kms=not is_logs,
+        kms=kind.kms,
         # The log bucket receives the inventories; it does not need one of its own.
-        inventory=not is_logs,
+        inventory=not kind.log_target,
         worst_case=worst,
         multipart_worst_case=multipart_worst_case(parsed),
-        rules=(limit.rule, "R8", "R10"),
+        rules=kind.rules,
     )
 
 

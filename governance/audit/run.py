@@ -26,11 +26,11 @@ from governance.audit.errors import AuditInputError
 from governance.audit.files import open_inventory, read_s3_manifest, s3_client
 from governance.audit.findings import BucketAudit, hold_rows, object_results
 from governance.audit.limits import thresholds_for
-from governance.audit.sql import RECORDING_PURPOSES
 from governance.model import Report, Result, Status
 from governance.targets import Target
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
+from lifecycle.purposes import RECORDING_PURPOSES
 
 
 @dataclass(frozen=True)

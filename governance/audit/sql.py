@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from lifecycle.legal import Purpose
+from lifecycle.purposes import traits
 
 
 class Dialect(StrEnum):
@@ -47,9 +48,6 @@ def sql_type(column: str) -> str:
 
 KMS_STATUSES = ("SSE-KMS", "DSSE-KMS")
 """Inventory ``EncryptionStatus`` values that mean a KMS key protects the object."""
-
-RECORDING_PURPOSES = (Purpose.QUALITY, Purpose.PROOF)
-"""Purposes whose keys follow ``<purpose>/YYYY/MM/DD/<call_id>.<ext>`` (DESIGN section 6)."""
 
 
 def literal(text: str) -> str:
@@ -93,7 +91,7 @@ class Thresholds:
     @property
     def checks_keys(self) -> bool:
         """Whether the naming convention applies to this purpose's keys."""
-        return self.purpose in RECORDING_PURPOSES
+        return traits(self.purpose).recordings
 
 
 @dataclass(frozen=True)
