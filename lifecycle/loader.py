@@ -15,16 +15,18 @@ from typing import Any
 
 import yaml
 
+from lifecycle.layouts import DEFAULT_LAYOUT
 from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, LockMode, Purpose
 from lifecycle.policy import Policy, PolicyError, PurposePolicy, validate
 
 CONFIG_NAMESPACE = "recgov"
 POLICY_KEYS = {
     "retentionDays", "objectLockMode", "objectLockDays", "samplingRate",
-    "legalBasis", "readers", "writers", "erasure",
+    "legalBasis", "readers", "writers", "erasure", "layout", "keyPrefix",
 }
-OVERRIDE_KEYS = {"retentionDays", "objectLockMode", "objectLockDays", "samplingRate"}
-"""What a stack may change: numbers and the lock mode. Texts belong to the policy's owner."""
+OVERRIDE_KEYS = {"retentionDays", "objectLockMode", "objectLockDays", "samplingRate", "layout", "keyPrefix"}
+"""What a stack may change: numbers, the lock mode, and where its platform writes recordings (layout and
+key prefix differ per contact centre). Texts belong to the policy's owner."""
 STACK_KEYS = {"purposes", "policyFile", "namePrefix", "deployerArn", "principals", "trustedAccountArn"}
 """Every ``recgov:`` config key the program reads (documented in the README)."""
 
@@ -75,6 +77,14 @@ def _text(purpose: str, key: str, value: Any, problems: list[str]) -> str | None
     return value.strip()
 
 
+def _key_prefix(purpose: str, value: Any, problems: list[str]) -> str | None:
+    # Not stripped: a key prefix is matched byte for byte, and the validation names bad ones.
+    if not isinstance(value, str) or not value:
+        problems.append(f"{purpose}: keyPrefix must be a non-empty text such as connect/acme/CallRecordings.")
+        return None
+    return value
+
+
 def _purpose_name(name: Any, problems: list[str]) -> Purpose | None:
     try:
         return Purpose(str(name))
@@ -99,6 +109,10 @@ def _parse_entry(purpose: Purpose, entry: Mapping[str, Any], problems: list[str]
             out[key] = _rate(name, value, problems)
         elif key == "objectLockMode":
             out[key] = _mode(name, value, problems)
+        elif key == "layout":
+            out[key] = _text(name, key, value, problems)
+        elif key == "keyPrefix":
+            out[key] = _key_prefix(name, value, problems)
         elif key in POLICY_KEYS:
             out[key] = _text(name, key, value, problems)
     return out
@@ -196,6 +210,8 @@ def build_policy(raw: Mapping[Purpose, Mapping[str, Any]], problems: list[str] |
                 lock_mode=mode,
                 lock_days=lock_days if mode is not None else None,
                 sampling_rate=entry.get("samplingRate"),
+                layout=entry.get("layout") or DEFAULT_LAYOUT,
+                key_prefix=entry.get("keyPrefix"),
             )
         )
         if lock_days is not None and mode is None:

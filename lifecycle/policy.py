@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 
+from lifecycle.layouts import DEFAULT_LAYOUT, LAYOUTS, KeyLayout, prefix_problems
 from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, RULES, LockMode, Purpose, RetentionLimit
 from lifecycle.purposes import Proportion, traits
 
@@ -47,11 +48,25 @@ class PurposePolicy:
     lock_days: int | None = None
     sampling_rate: float | None = None
     erasure: str | None = None
+    layout: str = DEFAULT_LAYOUT
+    """How the platform that records names the objects (:mod:`lifecycle.layouts`); recording purposes only."""
+    key_prefix: str | None = None
+    """Where the platform writes recordings (``connect/acme/CallRecordings``); None: the layout's default."""
 
     @property
     def limit(self) -> RetentionLimit:
         """The legal limits for this purpose."""
         return LIMITS[self.purpose]
+
+    @property
+    def key_layout(self) -> KeyLayout:
+        """The key layout of this purpose's recordings."""
+        return LAYOUTS[self.layout]
+
+    @property
+    def recording_prefix(self) -> str:
+        """The key prefix recordings are written under ('' where the layout has none)."""
+        return self.key_layout.prefix(self.key_prefix, str(self.purpose))
 
 
 @dataclass(frozen=True)
@@ -147,12 +162,31 @@ def validate_purpose(p: PurposePolicy) -> list[str]:
                 f"recording must be a sample of calls under {RULES['R2'].citation} and "
                 f"{RULES['R1'].id}."
             )
-    elif p.sampling_rate is not None:
+    problems.extend(_layout_problems(p, kind.recordings))
+    if kind.proportion is not Proportion.SAMPLE and p.sampling_rate is not None:
         problems.append(
             f"{name}: samplingRate applies only to quality recording; proof recordings follow the "
             f"transactions ({RULES['R3'].id})."
         )
     return problems
+
+
+def _layout_problems(p: PurposePolicy, recordings: bool) -> list[str]:
+    name = str(p.purpose)
+    if p.layout not in LAYOUTS:
+        unknown = [f"{name}: layout {p.layout!r} is unknown; use one of {', '.join(LAYOUTS)}."]
+        return unknown + (prefix_problems(name, p.key_prefix) if p.key_prefix is not None else [])
+    if not recordings:
+        if p.layout != DEFAULT_LAYOUT or p.key_prefix is not None:
+            return [f"{name}: layout and keyPrefix apply only to buckets of call recordings "
+                    f"({', '.join(str(q) for q in Purpose if traits(q).recordings)})."]
+        return []
+    if p.key_prefix is not None:
+        return prefix_problems(name, p.key_prefix)
+    if p.key_layout.prefix_required:
+        return [f"{name}: layout {p.layout} needs keyPrefix, the prefix the platform writes recordings under "
+                "(for example connect/<instance-alias>/CallRecordings)."]
+    return []
 
 
 def validate(policy: Policy, known_problems: list[str] | None = None) -> Policy:

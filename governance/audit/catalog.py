@@ -40,9 +40,21 @@ KMS = CheckMeta(
     "Re-encrypt the objects with the purpose's KMS key (copy in place with SSE-KMS).",
 )
 KEY_NAME = CheckMeta(
-    "RG-OBJ-KEY-NAME", "Every recording key follows <purpose>/YYYY/MM/DD/<call_id>.<ext>", Severity.MEDIUM,
+    "RG-OBJ-KEY-NAME", "Every recording key follows the purpose's key layout", Severity.MEDIUM,
     ("R1", "R3"), INVENTORY_READ + LISTING,
-    "Fix the recorder's key template: a recording must be traceable to its call to prove proportionality.",
+    "Fix the recorder's key template, or the policy's layout and keyPrefix: a recording must be traceable to "
+    "its call to prove proportionality.",
+    "Keys in the layout's recording area name their call and day (recgov: <purpose>/YYYY/MM/DD/<call_id>.<ext>; "
+    "amazon-connect: <keyPrefix>/YYYY/MM/DD/<ContactId>_<YYYYMMDD>T<hh:mm>_UTC.wav; genesys-cloud: "
+    "<organizationId>/year=Y/month=M/day=D/hour=H/conversation_id=<id>/<recordingId>.<ext>, metadata beside).",
+)
+OUTSIDE_LAYOUT = CheckMeta(
+    "RG-OBJ-OUTSIDE-LAYOUT", "Objects outside the recording layout's prefix are counted apart", Severity.LOW,
+    ("R8",), INVENTORY_READ + LISTING,
+    "Know what these objects are (a platform's analysis output, exports): each is still judged for age and "
+    "encryption, and must be kept no longer than the recordings it derives from.",
+    "Informational: where a layout writes recordings under a prefix, the bucket's other keys are not judged as "
+    "misnamed recordings; their count and first keys are reported.",
 )
 MULTIPART = CheckMeta(
     "RG-OBJ-MULTIPART", "No incomplete multipart upload outlives the lifecycle", Severity.HIGH,
@@ -65,7 +77,7 @@ PROOF_TX = CheckMeta(
     "Record for proof only the calls that contain the transaction; erase the others.",
 )
 
-OBJECT_CHECKS = (AGE, MARKER_AGE, LOCK_RETENTION, LOCK_LEGAL, LEGAL_HOLD, KMS, KEY_NAME, MULTIPART)
+OBJECT_CHECKS = (AGE, MARKER_AGE, LOCK_RETENTION, LOCK_LEGAL, LEGAL_HOLD, KMS, KEY_NAME, OUTSIDE_LAYOUT, MULTIPART)
 PROPORTIONALITY_CHECKS = (PROP_RATE, PROP_UNMATCHED, PROOF_TX)
 
 
