@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,9 @@ def test_layout_settings_are_validated_with_the_policy() -> None:
     with pytest.raises(PolicyError, match="apply only to buckets of call recordings"):
         load_policy(None, {"evaluations": {"layout": "genesys-cloud"}})
     assert load_policy(None, {"proof": {"layout": "genesys-cloud"}})["proof"].recording_prefix == ""
+
+
+def test_the_platforms_doc_shows_each_layout_with_its_example_key() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "platforms.md").read_text(encoding="utf-8")
+    for name, kind in LAYOUTS.items():
+        assert f"| `{name}` | `{kind.example()}`" in doc, name
