@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,23 @@ def test_an_unknown_layout_exits_2_in_one_sentence(tmp_path: Path, clean_emulato
     code, _, err = recgov(clean_emulator, "audit-objects", "--bucket", "b=quality", "--stack-config", str(config))
     assert code == 2
     assert "layout 'avaya' is unknown" in err and "must not contain '..'" in err
+
+
+def test_live_listing_follows_the_layout(tmp_path: Path, clean_emulator: Emulator) -> None:
+    s3 = boto3.client("s3", region_name=clean_emulator.region)
+    s3.create_bucket(Bucket=CONNECT, CreateBucketConfiguration={"LocationConstraint": clean_emulator.region})
+    s3.put_bucket_versioning(Bucket=CONNECT, VersioningConfiguration={"Status": "Enabled"})
+    today = datetime.now(UTC)
+    keys = [f"{CONNECT_PREFIX}/{today:%Y/%m/%d}/c-{n}_{today:%Y%m%d}T09:30_UTC.wav" for n in range(3)]
+    keys += [f"Analysis/Voice/{today:%Y/%m/%d}/c-0_analysis_{today:%Y-%m-%dT%H:%M:%S}Z.json",
+             f"{CONNECT_PREFIX}/{today:%Y/%m/%d}/no-underscore.wav"]
+    for key in keys:
+        s3.put_object(Bucket=CONNECT, Key=key, Body=b"RIFF", ServerSideEncryption="aws:kms")
+    config = stack_config(tmp_path / "Pulumi.connect.yaml",
+                          {"quality": {"layout": "amazon-connect", "keyPrefix": CONNECT_PREFIX}})
+    code, report, err = recgov(clean_emulator, "audit-objects", "--bucket", f"{CONNECT}=quality",
+                               "--stack-config", str(config))
+    assert code == 1, err
+    assert by_check(report, "RG-OBJ-KEY-NAME")["observed"]["first_keys"] == [keys[-1]]
+    assert by_check(report, "RG-OBJ-OUTSIDE-LAYOUT")["observed"]["first_keys"] == [keys[3]]
+    assert by_check(report, "RG-OBJ-AGE")["status"] == "pass"
