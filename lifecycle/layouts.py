@@ -23,6 +23,7 @@ _YEAR = "([0-9]{4})"
 _MONTH = "(0[1-9]|1[0-2])"
 _DAY = "(0[1-9]|[12][0-9]|3[01])"
 _EXT = "[.][A-Za-z0-9]+"
+_ISO = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,38 @@ class RecordingKey:
     year: int
     month: int
     day: int
+
+
+@dataclass(frozen=True)
+class DerivedKind:
+    """Objects a platform derives from a recording and writes into the same bucket, by call id.
+
+    ``pattern`` is a template with ``{prefix}`` for the kind's escaped prefix; its groups 1-4 are year,
+    month, day and call id.
+    """
+
+    kind: str
+    title: str
+    default_prefix: str
+    pattern: str
+    example_tail: str
+
+    def key_pattern(self, prefix: str | None = None) -> str:
+        """The full-match pattern of this kind's keys under ``prefix`` (the default one if None)."""
+        return self.pattern.replace("{prefix}", _escape(prefix or self.default_prefix))
+
+    def example(self, prefix: str | None = None) -> str:
+        """An example key of this kind."""
+        return f"{prefix or self.default_prefix}/{self.example_tail}"
+
+    def call_id(self, key: str, prefix: str | None = None) -> str | None:
+        """The call a derived key belongs to, or None when the key is not of this kind."""
+        match = re.fullmatch(self.key_pattern(prefix), key)
+        return match.group(4) if match else None
+
+
+DERIVED_GROUPS = (1, 2, 3, 4)
+"""Year, month, day and call id in every derived kind's pattern."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +89,12 @@ class KeyLayout:
     metadata: str | None = None
     scoped: bool = False
     prefix_required: bool = False
+    derived: tuple[DerivedKind, ...] = ()
+    """The derived objects the platform writes beside recordings, by default all declared for a purpose."""
+
+    def derived_kind(self, kind: str) -> DerivedKind | None:
+        """One of the layout's derived kinds by name."""
+        return next((d for d in self.derived if d.kind == kind), None)
 
     def prefix(self, configured: str | None, purpose: str) -> str:
         """The key prefix in force: the configured one, else the layout's default, else the purpose."""
@@ -122,6 +161,14 @@ LAYOUTS: dict[str, KeyLayout] = {
             example_prefix="quality",
             example_tail="2025/03/14/CALL-1.wav",
             groups=(1, 2, 3, 4),
+            derived=(
+                DerivedKind("transcript", "transcript of the call", "derived/transcripts",
+                            f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/]+)[.]json$", "2025/03/14/CALL-1.json"),
+                DerivedKind("analysis", "speech-analytics output (scores, categories)", "derived/analysis",
+                            f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/]+)[.]json$", "2025/03/14/CALL-1.json"),
+                DerivedKind("recording-redacted", "recording with personal data redacted", "derived/redacted",
+                            f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/]+){_EXT}$", "2025/03/14/CALL-1.wav"),
+            ),
         ),
         KeyLayout(
             "amazon-connect",
@@ -134,6 +181,21 @@ LAYOUTS: dict[str, KeyLayout] = {
             groups=(1, 2, 3, 4),
             scoped=True,
             prefix_required=True,
+            # Contact Lens writes its output in the recordings' bucket (admin guide, "Example Contact Lens
+            # output locations"); deleting a recording means deleting the redacted files too.
+            derived=(
+                DerivedKind("analysis", "Contact Lens analysis (transcript, sentiment, categories)",
+                            "Analysis/Voice", f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/_]+)_analysis_{_ISO}[.]json$",
+                            "2025/03/14/6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90_analysis_2025-03-14T09:41:07Z.json"),
+                DerivedKind("analysis-redacted", "Contact Lens analysis, redacted", "Analysis/Voice/Redacted",
+                            f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/_]+)_analysis_redacted_{_ISO}[.]json$",
+                            "2025/03/14/6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90_analysis_redacted_2025-03-14T09:41:07Z.json"),
+                DerivedKind("recording-redacted", "call recording with personal data redacted",
+                            "Analysis/Voice/Redacted",
+                            f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/_]+)_call_recording_redacted_{_ISO}{_EXT}$",
+                            "2025/03/14/6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90_call_recording_redacted_"
+                            "2025-03-14T09:41:07Z.wav"),
+            ),
         ),
         KeyLayout(
             "genesys-cloud",

@@ -127,6 +127,12 @@ RULES: dict[str, Rule] = {
             ("GDPR Art. 83(5)",),
         ),
         Rule(
+            "R14",
+            "Emotion recognition: the people exposed to it are told",
+            "from 2 August 2026",
+            ("EU AI Act Art. 50(3)",),
+        ),
+        Rule(
             "R13",
             "Accountability: the controller keeps the evidence that it complied, unaltered",
             "archived reports write-once, kept at most 5 years",

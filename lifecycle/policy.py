@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 
+from lifecycle.analytics import Analytics, DerivedPolicy
 from lifecycle.layouts import DEFAULT_LAYOUT, LAYOUTS, KeyLayout, prefix_problems
 from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, RULES, LockMode, Purpose, RetentionLimit
 from lifecycle.purposes import Proportion, traits
@@ -52,11 +53,19 @@ class PurposePolicy:
     """How the platform that records names the objects (:mod:`lifecycle.layouts`); recording purposes only."""
     key_prefix: str | None = None
     """Where the platform writes recordings (``connect/acme/CallRecordings``); None: the layout's default."""
+    derived: tuple[DerivedPolicy, ...] = ()
+    """Derived objects kept beside the recordings (transcripts, analysis, redacted copies)."""
+    analytics: Analytics | None = None
+    """What is computed from the recordings (speech analytics), when declared."""
 
     @property
     def limit(self) -> RetentionLimit:
         """The legal limits for this purpose."""
         return LIMITS[self.purpose]
+
+    def derived_retention(self, derived: DerivedPolicy) -> int:
+        """How long a derived kind is kept: its own retention, else the recordings'."""
+        return derived.retention_days if derived.retention_days is not None else self.retention_days
 
     @property
     def key_layout(self) -> KeyLayout:
@@ -87,17 +96,53 @@ class Policy:
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """Plain data for JSON output and digests."""
-        return {
-            str(p.purpose): {k: (str(v) if isinstance(v, (Purpose, LockMode)) else v)
-                             for k, v in asdict(p).items() if k != "purpose"}
-            for p in self.purposes
-        }
+        return {str(p.purpose): _plain(p) for p in self.purposes}
 
     @property
     def digest(self) -> str:
         """SHA-256 of the effective policy, so a report names exactly what it judged against."""
         canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(p: PurposePolicy) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in asdict(p).items():
+        if k == "purpose":
+            continue
+        if k == "analytics":
+            v = p.analytics.as_dict() if p.analytics else None
+        out[k] = str(v) if isinstance(v, (Purpose, LockMode)) else v
+    return out
+
+
+def _derived_problems(p: PurposePolicy) -> list[str]:
+    name = str(p.purpose)
+    problems = []
+    floor = (p.lock_days + LIFECYCLE_ROUNDING_DAYS) if p.lock_days is not None else MIN_RETENTION_DAYS
+    for d in p.derived:
+        days = p.derived_retention(d)
+        kind = p.key_layout.derived_kind(d.kind)
+        if kind is None:
+            known = ", ".join(k.kind for k in p.key_layout.derived) or "none"
+            problems.append(f"{name}: derived kind {d.kind!r} is unknown to the {p.layout} layout; its kinds are "
+                            f"{known}.")
+            continue
+        if days > p.retention_days:
+            problems.append(
+                f"{name}: derived {d.kind} retentionDays {days} is longer than the recordings' "
+                f"{p.retention_days} days: no derived copy may outlive its recording under "
+                f"{RULES['R8'].citation} and {RULES[p.limit.rule].id}."
+            )
+        elif d.retention_days is not None and days < floor:
+            problems.append(
+                f"{name}: derived {d.kind} retentionDays {days} is shorter than the {floor} days the "
+                "bucket's default Object Lock and the lifecycle's midnight run keep every object; use at least "
+                f"{floor}."
+            )
+        if d.prefix is not None:
+            problems.extend(prefix_problems(f"{name}: derived {d.kind}", d.prefix))
+    return problems
 
 
 def validate_purpose(p: PurposePolicy) -> list[str]:
@@ -163,6 +208,12 @@ def validate_purpose(p: PurposePolicy) -> list[str]:
                 f"{RULES['R1'].id}."
             )
     problems.extend(_layout_problems(p, kind.recordings))
+    if (p.derived or p.analytics) and not kind.recordings:
+        problems.append(f"{name}: derived and analytics apply only to buckets of call recordings.")
+    elif p.layout in LAYOUTS:
+        problems.extend(_derived_problems(p))
+    if p.analytics is not None:
+        problems.extend(p.analytics.problems(name))
     if kind.proportion is not Proportion.SAMPLE and p.sampling_rate is not None:
         problems.append(
             f"{name}: samplingRate applies only to quality recording; proof recordings follow the "
