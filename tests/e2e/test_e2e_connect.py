@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from governance.cli import main
 from governance.model import Report, Status
 from governance.verify import verify
 from lifecycle.loader import load_policy
@@ -95,3 +98,16 @@ def test_an_instance_the_emulator_does_not_have_is_one_sentence(stack: ConnectSt
         "recordingsPrefix": "connect/acme/CallRecordings"}}
     with pytest.raises(SandboxError, match=r"^the emulator has no Amazon Connect instance 0{8}-.*create-instance"):
         deploy(stack.emulator.endpoint_url, stack=STACK, config=missing)
+
+
+def test_sandbox_deploy_says_what_it_did_not_apply(
+    stack: ConnectStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sandbox.deploy.stack_config", lambda _stack, _dir: stack.config)
+    out = tmp_path / "outputs.json"
+    result = CliRunner().invoke(main, ["sandbox", "deploy", "--endpoint-url", stack.emulator.endpoint_url,
+                                       "--stack", STACK, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (f"not applied: recgov-{STACK}-amazon-connect-call-recordings "
+            f"({STORAGE}): {SKIPPED[STORAGE]}.") in result.output
+    assert json.loads(out.read_text(encoding="utf-8")) == stack.deployment.outputs
