@@ -192,8 +192,9 @@ def log_delivery_statement(log_bucket_arn: str, account_id: str, source_bucket_a
     }
 
 
-def connect_write_statement(bucket_arn: str, instance_arn: str, account_id: str) -> dict[str, Any]:
-    """Lets Amazon Connect's service principal write recordings for one instance of this account."""
+def connect_write_statement(bucket_arn: str, instance_arn: str) -> dict[str, Any]:
+    """Lets Amazon Connect's service principal write recordings for one instance (and its account)."""
+    account_id = instance_arn.split(":")[4]
     return {
         "Sid": "AllowAmazonConnectRecordings",
         "Effect": "Allow",

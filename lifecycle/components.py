@@ -269,7 +269,7 @@ class GovernedBucket(pulumi.ComponentResource):
         )
         extra = []
         if args.connect_instance_arn:
-            extra.append(connect_write_statement(bucket_arn, args.connect_instance_arn, account_id))
+            extra.append(connect_write_statement(bucket_arn, args.connect_instance_arn))
         if traits(spec.purpose).log_target and args.log_source_pattern is not None:
             extra.append(log_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
             extra.append(inventory_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
