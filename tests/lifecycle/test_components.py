@@ -143,9 +143,13 @@ def test_bucket_policy_statements(default_run: ProgramRun, purpose: str) -> None
     assert other_keys["Condition"]["StringNotEqualsIfExists"] == {
         "s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn
     }
-    cap = statement(doc, "DenyRetentionBeyondLegalMaximum")
-    legal_max = render_bucket(load_policy()[purpose]).legal_max_days
-    assert cap["Condition"]["NumericGreaterThan"] == {"s3:object-lock-remaining-retention-days": str(legal_max - 1)}
+    # Per-object retention is bounded by the stack's own retention (the legal maximum is further).
+    cap = statement(doc, "DenyRetentionBeyondStackRetention")
+    spec = render_bucket(load_policy()[purpose])
+    assert cap["Condition"]["NumericGreaterThan"] == {
+        "s3:object-lock-remaining-retention-days": str(spec.retention_days - 1)
+    }
+    assert spec.retention_days - 1 == LOCKED[purpose][1], "the same bound as the default lock"
 
     tamper = statement(doc, "DenyConfigurationChanges")
     for action in ("s3:PutLifecycleConfiguration", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning",

@@ -185,12 +185,12 @@ def test_missing_lifecycle_resource_blocks(stack: PlannedStack, policies: dict[s
 def test_bucket_policy_without_the_retention_cap_blocks(stack: PlannedStack, policies: dict[str, Policy]) -> None:
     def without_cap(props: dict[str, Any]) -> None:
         doc = json.loads(props["policy"])
-        doc["Statement"] = [s for s in doc["Statement"] if s.get("Sid") != "DenyRetentionBeyondLegalMaximum"]
+        doc["Statement"] = [s for s in doc["Statement"] if s.get("Sid") != "DenyRetentionBeyondStackRetention"]
         props["policy"] = json.dumps(doc)
 
     stack.edit("recgov-dev-quality-policy", without_cap)
     assert _messages(policies[MANDATORY], stack) == [
-        f"Bucket {QUALITY} (quality) has a bucket policy lacking DenyRetentionBeyondLegalMaximum (nothing denies "
+        f"Bucket {QUALITY} (quality) has a bucket policy lacking DenyRetentionBeyondStackRetention (nothing denies "
         f"s3:PutObject, s3:PutObjectRetention on arn:aws:s3:::{QUALITY}/*); it must enforce per-object retention "
         "within the legal maximum.",
     ]

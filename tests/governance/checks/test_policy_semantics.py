@@ -13,10 +13,12 @@ from governance.checks.base import unknown_principals
 from governance.checks.policy_semantics import judge, public_allows
 from lifecycle.access import bucket_policy_document, deny_requirements
 from lifecycle.legal import Purpose
+from lifecycle.loader import load_policy
 
 ARN = "arn:aws:s3:::recgov-t-quality"
 KEY = "arn:aws:kms:eu-west-3:123456789012:key/k"
-REQS = deny_requirements(Purpose.QUALITY, principals_for("recgov-t", Purpose.QUALITY), KEY)
+QUALITY_DAYS = load_policy()[Purpose.QUALITY].retention_days
+REQS = deny_requirements(Purpose.QUALITY, principals_for("recgov-t", Purpose.QUALITY), KEY, QUALITY_DAYS)
 RENDERED = bucket_policy_document(ARN, REQS)
 
 
@@ -45,7 +47,7 @@ def test_equivalent_texts_pass() -> None:
     by_sid(stmts, "DenyWritesOutsidePurpose")["Action"] = "s3:Put*"  # wildcard, stricter
     by_sid(stmts, "DenyReadsOutsidePurpose")["Resource"] = "arn:aws:s3:::recgov-t-quality*"
     # Split one statement in two, each with one action.
-    cap = by_sid(stmts, "DenyRetentionBeyondLegalMaximum")
+    cap = by_sid(stmts, "DenyRetentionBeyondStackRetention")
     stmts.remove(cap)
     for action in cap["Action"]:
         stmts.append({**copy.deepcopy(cap), "Sid": f"Cap{action.split(':')[1]}", "Action": action})
@@ -72,7 +74,7 @@ def test_equivalent_texts_pass() -> None:
             {"s3:x-amz-server-side-encryption": ["aws:kms", "AES256"]}), "applies only under"),
         ("DenyInsecureTransport", lambda s: s["Condition"].update(
             {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}), "applies only under"),
-        ("DenyRetentionBeyondLegalMaximum", lambda s: s.update(Action="s3:PutObjectRetention"), "s3:PutObject"),
+        ("DenyRetentionBeyondStackRetention", lambda s: s.update(Action="s3:PutObjectRetention"), "s3:PutObject"),
     ],
 )
 def test_weaker_texts_fail_with_the_reason(sid: str, change: Any, problem: str) -> None:
@@ -83,7 +85,7 @@ def test_weaker_texts_fail_with_the_reason(sid: str, change: Any, problem: str) 
 
 
 def test_unknown_principals_accept_any_exemption_but_not_a_missing_deny() -> None:
-    reqs = deny_requirements(Purpose.QUALITY, unknown_principals(Purpose.QUALITY), None)
+    reqs = deny_requirements(Purpose.QUALITY, unknown_principals(Purpose.QUALITY), None, QUALITY_DAYS)
     stmts = statements()
     by_sid(stmts, "DenyReadsOutsidePurpose")["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = ["arn:aws:iam::9:role/x"]
     assert holds_all({"Statement": stmts}, reqs) == []
