@@ -53,9 +53,9 @@ def test_equivalent_texts_pass() -> None:
         stmts.append({**copy.deepcopy(cap), "Sid": f"Cap{action.split(':')[1]}", "Action": action})
     # Fewer exempted principals is stricter.
     by_sid(stmts, "DenyDeletesOutsideErasure")["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = []
-    # A tighter retention threshold is stricter.
+    # A tighter retention threshold (the stack keeps quality 90 days: the bound is 89) is stricter.
     by_sid(stmts, "CapPutObjectRetention")["Condition"]["NumericGreaterThan"][
-        "s3:object-lock-remaining-retention-days"] = "100"
+        "s3:object-lock-remaining-retention-days"] = "30"
     stmts.append({"Sid": "Harmless", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket",
                   "Resource": ARN})
     assert holds_all({"Version": "2012-10-17", "Statement": stmts}) == []
