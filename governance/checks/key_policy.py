@@ -26,7 +26,6 @@ from typing import Any
 
 from governance.checks.base import Check, Expected
 from governance.checks.policy_semantics import as_list, covers_action, matches
-from governance.collect.observed import Observed
 from governance.collect.snapshot import BucketSnapshot
 from governance.model import CheckMeta, Result, Severity
 from lifecycle.access import KEY_DECRYPT_CAPABLE, KEY_ENCRYPT_CAPABLE, account_root
@@ -150,20 +149,19 @@ def _key_policy(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Resul
                 "encrypt": writers or "the purpose's writers (stack outputs not given)",
                 "administer": "the account (kms:PutKeyPolicy), using the key never"}
     key, obs = snap.kms_key, snap.key_policy
-    if key.is_unreadable:
-        return check.unreadable(exp, "KMS key the bucket names", key, required)
-    if not key.is_present:
+    if obs.is_unreadable:
+        return check.unreadable(exp, "key policy", obs, required)
+    if not obs.is_present:
+        # No policy to read: the bucket names no key, or one that does not exist.
+        if key.is_unreadable:
+            return check.unreadable(exp, "KMS key the bucket names", key, required)
+        if key.is_present and not key.value.get("Exists"):
+            return check.failed(exp, f"{exp.label} names KMS key {key.value.get('KeyId')}, which does not exist; it "
+                                "must name the purpose's key, whose policy limits who decrypts.", key.value, required)
         return check.failed(exp, f"{exp.label} names no KMS key in its default encryption, so no key policy limits "
                             "who decrypts its recordings; it must use the purpose's key.", key.evidence(), required)
-    if not key.value.get("Exists"):
-        return check.failed(exp, f"{exp.label} names KMS key {key.value.get('KeyId')}, which does not exist; it must "
-                            "name the purpose's key, whose policy limits who decrypts.", key.value, required)
-    if obs.is_unreadable or not obs.is_present:
-        # Every KMS key has a policy: one that cannot be had is unreadable, never absent.
-        unread = obs if obs.is_unreadable else Observed.unreadable("no key policy in the answer", obs.source,
-                                                                  obs.permission)
-        return check.unreadable(exp, "key policy", unread, required)
-    arn = key.value.get("KeyArn") or exp.key_arn
+    # The rotation read may have failed while the policy was read: the policy is judged all the same.
+    arn = (key.value.get("KeyArn") if key.is_present else None) or exp.key_arn or "(the key the bucket names)"
     verdict = judge_key_policy(obs.value, _account(arn) or _account(exp.key_arn), readers, writers)
     if verdict.problems:
         return check.failed(exp, f"{exp.label} uses KMS key {arn}, whose key policy {'; '.join(verdict.problems)}; "

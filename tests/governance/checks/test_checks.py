@@ -350,7 +350,6 @@ ERRORS: list[tuple[str, Purpose, tuple[str, ...]]] = [
     ("RG-ENCRYPTION-DEFAULT", Q, ("encryption",)),
     ("RG-KMS-KEY-ROTATION", Q, ("kms_key",)),
     ("RG-KMS-KEY-POLICY", Q, ("key_policy",)),
-    ("RG-KMS-KEY-POLICY", Q, ("kms_key",)),
     ("RG-PUBLIC-ACCESS-BLOCK", Q, ("public_access_block",)),
     ("RG-OWNERSHIP-ENFORCED", Q, ("ownership",)),
     ("RG-POLICY-TLS-ONLY", Q, ("policy",)),
