@@ -13,6 +13,8 @@ from typing import Any
 
 from lifecycle.access import Principals
 from lifecycle.legal import Purpose
+from lifecycle.purposes import RoleKind, traits
+from lifecycle.stack_config import AUDITOR
 
 
 class TargetError(ValueError):
@@ -117,18 +119,19 @@ class StackOutputs:
                 return tuple(given[name])
             return (roles[name],) if name in roles else None
 
-        if purpose is Purpose.ACCESS_LOGS:
-            auditors = tuple((configured or {}).get("auditor", {}).get("reader", ())) or self.auditor_arns
+        purpose_traits = traits(purpose)
+        if purpose_traits.log_target:
+            auditors = tuple((configured or {}).get(AUDITOR, {}).get(str(RoleKind.READER), ())) or self.auditor_arns
             return Principals(deployer=(self.deployer_arn,), readers=auditors) if auditors else None
-        needed = ("writer", "reader") if purpose is Purpose.PROOF else ("writer", "reader", "erasure")
-        found = {k: kind(k) for k in needed}
+        # Exactly the role kinds the program gives this purpose: a kind it never creates is known to be empty.
+        found = {k: kind(str(k)) for k in purpose_traits.roles}
         if any(v is None for v in found.values()):
             return None
-        readers = found["reader"] or ()
+        readers = found.get(RoleKind.READER) or ()
         return Principals(
             deployer=(self.deployer_arn,),
             readers=readers,
-            writers=found["writer"] or (),
-            erasure=found.get("erasure") or (),
-            legal_hold=readers if purpose is Purpose.PROOF else (),
+            writers=found.get(RoleKind.WRITER) or (),
+            erasure=found.get(RoleKind.ERASURE) or (),
+            legal_hold=readers if purpose_traits.legal_hold else (),
         )
