@@ -54,7 +54,7 @@ def test_every_bucket_policy_requirement_belongs_to_a_check() -> None:
     grouped = {sid for sids in GROUPS.values() for sid in sids}
     for purpose in Purpose:
         for principals in (unknown_principals(purpose), Principals(deployer=("d",))):
-            for req in deny_requirements(purpose, principals, "arn:aws:kms:eu-west-3:1:key/k"):
+            for req in deny_requirements(purpose, principals, "arn:aws:kms:eu-west-3:1:key/k", 30):
                 assert req.sid in grouped, req.sid
     assert set(GROUPS) <= {c.meta.id for c in CHECKS}
 
