@@ -357,12 +357,12 @@ def receipts_command(call_ids: tuple[str, ...], policy_path: Path | None, stack_
 
 
 def stored_receipts(ctx: Context) -> list[dict[str, Any]]:
-    """The paired receipts, or exit."""
-    bucket = ctx.evidence_bucket
-    if bucket is None:
-        fail("receipts are in the evidence bucket: give --stack-outputs, or --bucket NAME=evidence.", ExitCode.USAGE)
+    """The paired receipts, read as the evidence reader, or exit."""
     try:
-        return pair(list(read_receipts(ctx.client("s3"), bucket)))
+        s3, bucket = ctx.receipt_reader(caller_of(ctx))
+        return pair(list(read_receipts(s3, bucket)))
+    except ContextError as err:
+        fail(str(err), ExitCode.USAGE if err.usage else ExitCode.INCOMPLETE)
     except ReceiptError as err:
         fail(str(err), ExitCode.INCOMPLETE)
 

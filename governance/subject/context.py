@@ -69,32 +69,44 @@ class Context:
         except ReceiptError as err:
             raise ContextError(str(err)) from None
 
-    def receipt_store(self, caller: Caller, receipt_role: str | None) -> ReceiptStore:
-        """A store writing as the evidence writer: the caller if it is one, else the role it assumes.
-
-        The role is ``receipt_role`` or the stack's evidence writer; nothing has been done yet when
-        this fails.
-        """
-        bucket = self.evidence_bucket
-        if bucket is None:
-            raise ContextError("receipts go to the evidence bucket: give --stack-outputs, or --bucket NAME=evidence "
-                               "beside the recording buckets.", usage=True)
+    def _as_evidence(self, caller: Caller, kind: str, role: str | None) -> tuple[Any, Caller]:
+        """An S3 client and identity acting as the evidence bucket's ``kind`` (writers or readers): the
+        caller if it is one (or the stack does not say), else ``role`` or the stack's role, assumed."""
         known = roles.principals(self.outputs, EVIDENCE)
-        writers = known.writers if known is not None else ()
-        if receipt_role is None and (not writers or roles.allowed(caller.arn, writers)):
-            return ReceiptStore(self.client("s3"), bucket, caller)
-        role = receipt_role or writers[0]
+        arns: tuple[str, ...] = getattr(known, kind) if known is not None else ()
+        if role is None and (not arns or roles.allowed(caller.arn, arns)):
+            return self.client("s3"), caller
+        role = role or arns[0]
+        what = "written by the evidence writer" if kind == "writers" else "read by the evidence reader"
         try:
             creds = self.client("sts").assume_role(RoleArn=role, RoleSessionName="recgov-receipt")["Credentials"]
         except (ClientError, BotoCoreError) as err:
             reason = error_code(err) if isinstance(err, ClientError) else str(err)
-            raise ContextError(f"receipts are written by the evidence writer role {role}, which "
-                               f"{principal_arn(caller.arn)} could not assume ({reason}); nothing was done.") from None
+            raise ContextError(f"receipts are {what} role {role}, which {principal_arn(caller.arn)} could not "
+                               f"assume ({reason}); nothing was done.") from None
         session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
                                         aws_secret_access_key=creds["SecretAccessKey"],
                                         aws_session_token=creds["SessionToken"], region_name=self.region)
         try:
-            writer = caller_identity(self.client("sts", session))
+            return self.client("s3", session), caller_identity(self.client("sts", session))
         except ReceiptError as err:
             raise ContextError(str(err)) from None
-        return ReceiptStore(self.client("s3", session), bucket, writer)
+
+    def require_evidence_bucket(self) -> str:
+        """The evidence bucket, or a usage error naming how to give it."""
+        bucket = self.evidence_bucket
+        if bucket is None:
+            raise ContextError("receipts are in the evidence bucket: give --stack-outputs, or --bucket NAME=evidence "
+                               "beside the recording buckets.", usage=True)
+        return bucket
+
+    def receipt_store(self, caller: Caller, receipt_role: str | None) -> ReceiptStore:
+        """A store writing as the evidence writer; nothing has been done yet when this fails."""
+        bucket = self.require_evidence_bucket()
+        s3, writer = self._as_evidence(caller, "writers", receipt_role)
+        return ReceiptStore(s3, bucket, writer)
+
+    def receipt_reader(self, caller: Caller) -> tuple[Any, str]:
+        """An S3 client reading the receipts as the evidence reader, and the evidence bucket."""
+        bucket = self.require_evidence_bucket()
+        return self._as_evidence(caller, "readers", None)[0], bucket

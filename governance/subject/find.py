@@ -2,8 +2,8 @@
 
 Each purpose's bucket is listed under the narrowest prefixes its key layout allows
 (:class:`~governance.subject.keys.KeyMatcher`), every key is matched exactly on the call id the
-layout extracts, and each matching version's lock is read (``GetObjectRetention``,
-``GetObjectLegalHold``): a version page carries no lock fields. Only List and Get calls are made.
+layout extracts, and each matching version's lock is read (HEAD, else ``GetObjectRetention`` and
+``GetObjectLegalHold``): a version page carries no lock fields. Only List, Head and Get calls are made.
 """
 
 from __future__ import annotations
@@ -79,31 +79,50 @@ def list_call_versions(s3: Any, scope: Scope, call_ids: frozenset[str]) -> list[
     return out
 
 
+def _head(s3: Any, ident: dict[str, Any]) -> dict[str, Any]:
+    """HEAD of the version, or {} when the caller may not read objects (HEAD needs s3:GetObject)."""
+    try:
+        answer: dict[str, Any] = s3.head_object(**ident)
+        return answer
+    except (ClientError, BotoCoreError):
+        return {}
+
+
 def read_lock(s3: Any, version: StoredVersion) -> StoredVersion:
-    """The version with its retention and legal hold read (delete markers have neither)."""
+    """The version with its retention and legal hold read (delete markers have neither).
+
+    HEAD carries the lock fields to a caller allowed to read them; a field HEAD does not show is
+    asked with its own Get call, whose "absent" answers are trusted and whose denial is recorded.
+    """
     if version.delete_marker:
         return version
     ident = {"Bucket": version.bucket, "Key": version.key, "VersionId": version.version_id}
-    mode = until = hold = None
+    head = _head(s3, ident)
+    mode = head.get("ObjectLockMode")
+    until = utc(head["ObjectLockRetainUntilDate"]) if head.get("ObjectLockRetainUntilDate") else None
+    status = head.get("ObjectLockLegalHoldStatus")
+    hold = None if status is None else status == "ON"
     problems = []
-    try:
-        retention = s3.get_object_retention(**ident).get("Retention", {})
-        mode = retention.get("Mode")
-        until = utc(retention["RetainUntilDate"]) if retention.get("RetainUntilDate") else None
-    except ClientError as err:
-        if error_code(err) not in ABSENT:
-            problems.append(f"retention ({error_code(err)})")
-    except BotoCoreError as err:
-        problems.append(f"retention ({err})")
-    try:
-        hold = s3.get_object_legal_hold(**ident).get("LegalHold", {}).get("Status") == "ON"
-    except ClientError as err:
-        if error_code(err) not in ABSENT:
-            problems.append(f"legal hold ({error_code(err)})")
-        else:
-            hold = False
-    except BotoCoreError as err:
-        problems.append(f"legal hold ({err})")
+    if until is None:
+        try:
+            retention = s3.get_object_retention(**ident).get("Retention", {})
+            mode = retention.get("Mode")
+            until = utc(retention["RetainUntilDate"]) if retention.get("RetainUntilDate") else None
+        except ClientError as err:
+            if error_code(err) not in ABSENT:
+                problems.append(f"retention ({error_code(err)})")
+        except BotoCoreError as err:
+            problems.append(f"retention ({err})")
+    if hold is None:
+        try:
+            hold = s3.get_object_legal_hold(**ident).get("LegalHold", {}).get("Status") == "ON"
+        except ClientError as err:
+            if error_code(err) not in ABSENT:
+                problems.append(f"legal hold ({error_code(err)})")
+            else:
+                hold = False
+        except BotoCoreError as err:
+            problems.append(f"legal hold ({err})")
     return replace(version, lock_mode=mode, retain_until=until, legal_hold=hold,
                    lock_error=", ".join(problems) or None)
 
