@@ -193,21 +193,52 @@ def subject_group() -> None:
 
 @subject_group.command("find")
 @CALL_ID_OPTION
+@click.option("--inventory", "inventories", multiple=True, metavar="MANIFEST",
+              help="Search an S3 Inventory manifest.json (local or s3://) instead of listing; repeatable.")
 @target_options
-def find_command(call_ids: tuple[str, ...], policy_path: Path | None, stack_config: Path | None,
-                 stack_outputs: Path | None, buckets: tuple[str, ...], purposes: tuple[str, ...],
-                 endpoint_url: str | None, region: str | None, fmt: str, output: Path | None) -> None:
+def find_command(call_ids: tuple[str, ...], inventories: tuple[str, ...], policy_path: Path | None,
+                 stack_config: Path | None, stack_outputs: Path | None, buckets: tuple[str, ...],
+                 purposes: tuple[str, ...], endpoint_url: str | None, region: str | None, fmt: str,
+                 output: Path | None) -> None:
     """Every stored version, delete marker and derived copy of the calls, read-only.
 
     Each with its purpose, lock (mode, retain-until), the lifecycle's worst-case end, and legal hold.
     Matching is exact on the call id the purpose's key layout extracts: C1 never matches C10.
-    Exit 0 (also when nothing is stored), 2 bad input, 3 a bucket or a lock could not be read.
+    With --inventory, the inventory's files are read instead (checksums verified; --purpose names the
+    bucket's purpose when its name does not). Exit 0 (also when nothing is stored), 2 bad input, 3 a
+    bucket or a lock could not be read.
 
     Example: recgov subject find --call-id CALL-1 --stack-outputs outputs.json
     """
     ids = call_ids_of(call_ids)
+    if inventories:
+        inventory_find(ids, inventories, purposes, policy_path, stack_config, fmt, output)
     ctx = make_context(policy_path, stack_config, stack_outputs, buckets, endpoint_url, region)
     found = search(ctx, ids, purposes)
+    show_found(found, ids, ctx.policy.digest, ctx.target_text, fmt, output)
+
+
+def inventory_find(ids: Sequence[str], inventories: Sequence[str], purposes: Sequence[str],
+                   policy_path: Path | None, stack_config: Path | None, fmt: str, output: Path | None) -> NoReturn:
+    """``find --inventory``: the same output, from inventories."""
+    from governance.audit.errors import AuditInputError
+    from governance.subject.inventory import InventoryPurposeError, find_in_inventory
+
+    if len(purposes) > 1:
+        fail("with --inventory, --purpose names the inventoried bucket's purpose: give it once.", ExitCode.USAGE)
+    policy = effective_policy(policy_path, stack_config)
+    found = Found()
+    try:
+        for location in inventories:
+            part = find_in_inventory(location, policy, Purpose(purposes[0]) if purposes else None, ids)
+            found.versions.extend(part.versions)
+    except (AuditInputError, InventoryPurposeError) as err:
+        fail(str(err), ExitCode.USAGE)
+    show_found(found, ids, policy.digest, ", ".join(inventories), fmt, output)
+
+
+def show_found(found: Found, ids: Sequence[str], digest: str, target: str, fmt: str, output: Path | None) -> NoReturn:
+    """Print what ``find`` found; exit 0, or 3 when something could not be read."""
     notes = list(found.unreadable)
     notes += [f"s3://{v.bucket}/{v.key} version {v.version_id}: {v.lock_error} could not be read."
               for v in found.versions if v.lock_error]
@@ -215,8 +246,7 @@ def find_command(call_ids: tuple[str, ...], policy_path: Path | None, stack_conf
     summary = {"versions": sum(not v.delete_marker for v in found.versions),
                "delete_markers": sum(v.delete_marker for v in found.versions),
                "legal_holds": sum(bool(v.legal_hold) for v in found.versions)}
-    doc = document("subject find", ctx.policy.digest, ctx.target_text, ids, [v.as_dict() for v in found.versions],
-                   summary, notes)
+    doc = document("subject find", digest, target, ids, [v.as_dict() for v in found.versions], summary, notes)
     show(doc, FIND_COLUMNS, fmt, output)
     sys.exit(int(ExitCode.COMPLIANT if found.complete else ExitCode.INCOMPLETE))
 

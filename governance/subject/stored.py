@@ -40,7 +40,8 @@ class StoredVersion:
     """One version (or delete marker) of an object that belongs to a requested call.
 
     ``lock_mode``, ``retain_until`` and ``legal_hold`` are None when absent; ``lock_error`` names
-    what could not be read (then they are unknown, not absent).
+    what could not be read (then they are unknown, not absent). ``size`` is None where the source
+    does not give it (the object audit's inventory columns).
     """
 
     bucket: str
@@ -51,7 +52,7 @@ class StoredVersion:
     kind: Kind
     is_latest: bool
     delete_marker: bool
-    size: int
+    size: int | None
     last_modified: datetime
     lifecycle_end: datetime | None
     lock_mode: str | None = None
