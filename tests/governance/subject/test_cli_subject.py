@@ -18,7 +18,6 @@ from governance.cli import main
     ["subject", "find", "--call-id", "C1"],
     ["subject", "find", "--call-id", "C1", "--bucket", "b=nothing"],
     ["subject", "erase", "--call-id", "../C1", "--reason", "objection", "--bucket", "b=quality", "--execute"],
-    ["subject", "erase", "--call-id", "C1", "--reason", "whim", "--bucket", "b=quality"],
     ["hold", "place", "--call-id", "C1", "--case", " ", "--bucket", "b=proof"],
 ])
 def test_refused_with_one_sentence(args: list[str]) -> None:
@@ -26,6 +25,11 @@ def test_refused_with_one_sentence(args: list[str]) -> None:
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
     assert result.output.startswith("error: ") and result.output.count("\n") == 1
+
+
+def test_an_unknown_reason_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["subject", "erase", "--call-id", "C1", "--reason", "whim", "--bucket", "b=q"])
+    assert result.exit_code == 2 and "objection" in result.output
 
 
 def test_export_refuses_a_non_empty_directory_before_reading(tmp_path: Path) -> None:
