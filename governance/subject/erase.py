@@ -58,7 +58,7 @@ def decide(version: StoredVersion, now: datetime) -> Step:
         lock = (f", locked in {version.lock_mode} mode until {iso(version.retain_until)}"
                 if version.locked_at(now) else "")
         return Step(version, False, refusal=(
-            f"{version.purpose} is kept for legal claims ({RULES['R8'].citation}, Art. 17(3)(e)){lock}; "
+            f"{version.purpose} is kept for legal claims (GDPR Art. 17(3)(e), {RULES['R8'].id}){lock}; "
             "it is removed at the end of its retention, not on request"))
     if version.delete_marker:
         return Step(version, True)
