@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from governance.subject import roles
@@ -18,6 +17,9 @@ from lifecycle.access import principal_arn
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
 from lifecycle.purposes import LOG_TARGET
+
+if TYPE_CHECKING:  # boto3 costs a few tenths of a second to import: `find --inventory` never needs it
+    import boto3
 
 EVIDENCE = Purpose.EVIDENCE
 
@@ -84,6 +86,8 @@ class Context:
             reason = error_code(err) if isinstance(err, ClientError) else str(err)
             raise ContextError(f"receipts are {what} role {role}, which {principal_arn(caller.arn)} could not "
                                f"assume ({reason}); nothing was done.") from None
+        import boto3
+
         session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
                                         aws_secret_access_key=creds["SecretAccessKey"],
                                         aws_session_token=creds["SessionToken"], region_name=self.region)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,3 +47,18 @@ def test_the_command_reads_an_inventory(tmp_path: Path) -> None:
                                        "--purpose", "quality", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert [r["version_id"] for r in json.loads(result.output)["rows"]] == ["c"]
+
+
+def test_an_inventory_find_does_not_load_boto3(tmp_path: Path) -> None:
+    manifest = write_inventory(tmp_path, "recgov-x-quality", ROWS)
+    code = (
+        "import sys\n"
+        "from governance.cli import main\n"
+        "try:\n"
+        f"    main(['subject', 'find', '--call-id', 'C1', '--inventory', {str(manifest)!r}, '--format', 'json'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        "print('boto3' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "False"
