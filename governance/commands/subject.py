@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -18,13 +19,14 @@ from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, effective_policy
 from governance.model import ExitCode
 from governance.subject import roles
 from governance.subject.callid import CallIdError, check_call_ids
-from governance.subject.context import Context, ContextError
-from governance.subject.erase import Reason, plan
+from governance.subject.context import EVIDENCE, Context, ContextError
+from governance.subject.erase import Outcome, Reason, Step, plan
 from governance.subject.erase import execute as execute_plan
 from governance.subject.export import ExportError, check_out_dir, export, exportable, write_manifest
 from governance.subject.find import Found, find
 from governance.subject.hold import (
     CaseHold,
+    HoldOutcome,
     age_days,
     holdable,
     not_holdable_reason,
@@ -34,10 +36,13 @@ from governance.subject.hold import (
 from governance.subject.notice import render_html, render_markdown
 from governance.subject.receipts import Caller, Receipt, ReceiptError, pair, read_receipts
 from governance.subject.render import FORMATS, document, render
+from governance.subject.stored import StoredVersion, early_erasure
 from governance.targets import StackOutputs, TargetError, parse_bucket_option
 from lifecycle.legal import Purpose
+from lifecycle.purposes import traits
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T", StoredVersion, Step)
 
 FIND_COLUMNS = ("call_id", "purpose", "kind", "key", "version_id", "is_latest", "delete_marker", "lock_mode",
                 "retain_until", "lifecycle_end", "legal_hold")
@@ -118,15 +123,52 @@ def show(doc: Mapping[str, Any], columns: Sequence[str], fmt: str, output: Path 
         click.echo(f"wrote {output}", err=True)
 
 
-def search(ctx: Context, call_ids: Sequence[str], purposes: Sequence[str], *, locks: bool = True) -> Found:
-    """Find the calls' versions in the chosen purposes."""
+def search(ctx: Context, call_ids: Sequence[str], purposes: Sequence[str], *, locks: bool = True,
+           clients: Mapping[Purpose, Any] | None = None) -> Found:
+    """Find the calls' versions in the chosen purposes, each bucket read by its purpose's client."""
     scopes = ctx.scopes(purposes)
     if not scopes:
         fail("no bucket of recordings is among the targets; give the purposes' buckets.", ExitCode.USAGE)
+    found = Found()
     try:
-        return find(ctx.client("s3"), scopes, call_ids, locks=locks)
+        for purpose in dict.fromkeys(s.purpose for s in scopes):
+            s3 = clients[purpose] if clients is not None else ctx.client("s3")
+            part = find(s3, [s for s in scopes if s.purpose is purpose], call_ids, locks=locks)
+            found.versions += part.versions
+            found.unreadable += part.unreadable
     except ValueError as err:
         fail(f"the endpoint could not be used ({err}).", ExitCode.USAGE)
+    found.versions.sort(key=lambda v: (v.call_id, str(v.purpose), v.key, v.last_modified, v.version_id))
+    return found
+
+
+@dataclass
+class Acting:
+    """Per purpose, the client acting as its principal, and who that is (recorded in the receipts)."""
+
+    clients: dict[Purpose, Any] = field(default_factory=dict)
+    principals: dict[str, str] = field(default_factory=dict)
+
+
+def acting_clients(ctx: Context, caller: Caller, purposes: Sequence[str], need: roles.Need, action: str,
+                   applies: Callable[[Purpose], bool]) -> Acting:
+    """Per purpose searched, a client acting as its ``need`` principal where ``applies`` (the caller's
+    own client elsewhere); exit 3 with one sentence, before anything is done, when one is out of reach."""
+    own = ctx.client("s3")
+    out = Acting()
+    for scope in ctx.scopes(purposes):
+        if scope.purpose in out.clients:
+            continue
+        if not applies(scope.purpose):
+            out.clients[scope.purpose] = own
+            continue
+        try:
+            client, who = ctx.acting(caller, scope.purpose, need, action)
+        except ContextError as err:
+            fail(str(err), ExitCode.INCOMPLETE)
+        out.clients[scope.purpose] = client
+        out.principals[str(scope.purpose)] = who.arn
+    return out
 
 
 def require_found(found: Found, call_ids: Sequence[str], what: str) -> None:
@@ -140,21 +182,14 @@ def require_found(found: Found, call_ids: Sequence[str], what: str) -> None:
              f"names it). Nothing was {what}.", ExitCode.USAGE)
 
 
-def refuse_roles(ctx: Context, caller: Caller, purposes: set[Purpose], need: roles.Need, action: str) -> None:
-    """Exit 3 with one sentence if the caller is not the principal ``need`` names on every purpose."""
-    for purpose in sorted(purposes, key=str):
-        sentence = roles.refusal(caller.arn, ctx.outputs, purpose, need, action)
-        if sentence:
-            fail(f"{sentence} Nothing was done.", ExitCode.INCOMPLETE)
-
-
 def start_receipt(ctx: Context, caller: Caller, receipt_role: str | None, action: str, call_ids: Sequence[str],
-                  versions: Sequence[Mapping[str, Any]], *, reason: str | None = None, case: str | None = None
-                  ) -> Receipt:
+                  versions: Sequence[Mapping[str, Any]], *, reason: str | None = None, case: str | None = None,
+                  acting: Mapping[str, str] | None = None) -> Receipt:
     """Write the intent receipt, or exit before anything is done."""
     try:
         store = ctx.receipt_store(caller, receipt_role)
-        receipt = Receipt(store, action, caller, list(call_ids), ctx.policy.digest, reason=reason, case=case)
+        receipt = Receipt(store, action, caller, list(call_ids), ctx.policy.digest, reason=reason, case=case,
+                          acting=dict(acting or {}))
         address = receipt.write_intent(versions)
     except ContextError as err:
         fail(str(err), ExitCode.USAGE if err.usage else ExitCode.INCOMPLETE)
@@ -266,7 +301,8 @@ def export_command(call_ids: tuple[str, ...], out: Path, receipt_role: str | Non
     Streamed to disk and read back against their SHA-256; manifest.json names each file's digest,
     size, purpose, legal basis, retention end, source key and version; notice.md and notice.html give
     the Art. 15(1) information. Receipts (intent, then outcome) go to the evidence bucket first and
-    last. Needs each purpose's reader role. Exit 0 exported, 2 bad input, 3 not done.
+    last. Acts as each purpose's reader: the caller if it is one, else the stack's reader role,
+    assumed. Exit 0 exported, 2 bad input, 3 not done.
 
     Example: recgov subject export --call-id CALL-1 --out request-017 --stack-outputs outputs.json --purpose quality
     """
@@ -276,14 +312,16 @@ def export_command(call_ids: tuple[str, ...], out: Path, receipt_role: str | Non
     except ExportError as err:
         fail(str(err), ExitCode.USAGE)
     ctx = make_context(policy_path, stack_config, stack_outputs, buckets, endpoint_url, region)
-    found = search(ctx, ids, purposes)
+    caller = caller_of(ctx)
+    acting = acting_clients(ctx, caller, purposes, roles.READER, "reading recordings", lambda _: True)
+    found = search(ctx, ids, purposes, clients=acting.clients)
     require_found(found, ids, "exported")
     chosen = exportable(found.versions)
-    caller = caller_of(ctx)
-    refuse_roles(ctx, caller, {v.purpose for v in chosen}, roles.READER, "reading recordings")
-    receipt = start_receipt(ctx, caller, receipt_role, "export", ids, [v.as_dict() for v in chosen])
+    receipt = start_receipt(ctx, caller, receipt_role, "export", ids, [v.as_dict() for v in chosen],
+                            acting=acting.principals)
     try:
-        files = export(ctx.client("s3"), chosen, ctx.policy, out)
+        files = [f for p, group in by_purpose(chosen).items()
+                 for f in export(acting.clients[p], group, ctx.policy, out)]
     except ExportError as err:
         finish_receipt(receipt, [v.as_dict() for v in chosen], {"status": "failed", "error": str(err)})
         fail(str(err), ExitCode.INCOMPLETE)
@@ -316,14 +354,17 @@ def erase_command(call_ids: tuple[str, ...], reason: str, execute: bool, receipt
     Without --execute: the plan, each version to remove or refused with its reason (proof and
     evidence are kept for legal claims, Art. 17(3)(e); legal holds). With --execute: a receipt of
     intent, the removals (bypassing GOVERNANCE retention), a second listing proving each removed
-    version gone, a receipt of outcome. Needs the purpose's erasure role. Exit 0 every erasable
-    version gone, 2 bad input (nothing changed), 3 some not removed or not proven gone.
+    version gone, a receipt of outcome. Acts as each purpose's erasure role (the caller's, or
+    assumed). Exit 0 every erasable version gone, 2 bad input (nothing changed), 3 some not removed or not proven gone.
 
     Example: recgov subject erase --call-id CALL-1 --reason objection --stack-outputs outputs.json --execute
     """
     ids = call_ids_of(call_ids)
     ctx = make_context(policy_path, stack_config, stack_outputs, buckets, endpoint_url, region)
-    found = search(ctx, ids, purposes)
+    caller = caller_of(ctx) if execute else None
+    acting = (acting_clients(ctx, caller, purposes, roles.ERASURE, "erasing recordings", early_erasure)
+              if caller is not None else None)
+    found = search(ctx, ids, purposes, clients=acting.clients if acting is not None else None)
     require_found(found, ids, "erased")
     now = datetime.now(UTC)
     steps = plan(found.versions, now)
@@ -332,16 +373,22 @@ def erase_command(call_ids: tuple[str, ...], reason: str, execute: bool, receipt
     removable = [s for s in steps if s.remove]
     columns = ("call_id", "purpose", "kind", "key", "version_id", "delete_marker", "action", "bypass_governance",
                "refusal")
-    if not execute:
+    if caller is None or acting is None:
         doc = document("subject erase (plan)", ctx.policy.digest, ctx.target_text, ids, rows,
                        {"to_remove": len(removable), "kept": len(steps) - len(removable)},
                        [f"reason: {why} ({why.article}); nothing was changed: add --execute to remove."])
         show(doc, columns, fmt, output)
         sys.exit(int(ExitCode.COMPLIANT))
-    caller = caller_of(ctx)
-    refuse_roles(ctx, caller, {s.version.purpose for s in removable}, roles.ERASURE, "erasing recordings")
-    receipt = start_receipt(ctx, caller, receipt_role, "erase", ids, rows, reason=f"{why} ({why.article})")
-    outcome = execute_plan(ctx.client("s3"), ctx.scopes(purposes), steps, ids)
+    receipt = start_receipt(ctx, caller, receipt_role, "erase", ids, rows, reason=f"{why} ({why.article})",
+                            acting=acting.principals)
+    outcome = Outcome()
+    for purpose, group in by_purpose(steps).items():
+        scopes = [s for s in ctx.scopes(purposes) if s.purpose is purpose]
+        part = execute_plan(acting.clients[purpose], scopes, group, ids)
+        outcome.removed += part.removed
+        outcome.failed += part.failed
+        outcome.remaining += part.remaining
+        outcome.unexpected += part.unexpected
     removed = {v.ident for v in outcome.removed}
     results = [r | {"result": "removed" if (r["bucket"], r["key"], r["version_id"]) in removed
                     else ("kept" if r["action"] == "keep" else "not removed")} for r in rows]
@@ -432,7 +479,10 @@ def _hold(call_ids: tuple[str, ...], case: str, on: bool, receipt_role: str | No
     if not case.strip() or "\x00" in case or len(case) > 256:
         fail("--case must name the dispute (a reference of at most 256 characters).", ExitCode.USAGE)
     ctx = make_context(policy_path, stack_config, stack_outputs, buckets, endpoint_url, region)
-    found = search(ctx, ids, purposes, locks=False)
+    caller = caller_of(ctx)
+    acting = acting_clients(ctx, caller, purposes, roles.DISPUTE, "placing or releasing legal holds",
+                            lambda p: traits(p).legal_hold)
+    found = search(ctx, ids, purposes, locks=False, clients=acting.clients)
     require_found(found, ids, "held" if on else "released")
     chosen = [v for v in found.versions if holdable(v)]
     skipped = [v for v in found.versions if not holdable(v)]
@@ -441,14 +491,18 @@ def _hold(call_ids: tuple[str, ...], case: str, on: bool, receipt_role: str | No
         fail(f"no version of call {', '.join(ids)} is in a purpose with a dispute team "
              f"({not_holdable_reason(found.versions[0])}); nothing was {'held' if on else 'released'}.",
              ExitCode.INCOMPLETE)
-    caller = caller_of(ctx)
-    refuse_roles(ctx, caller, {v.purpose for v in chosen}, roles.DISPUTE, "placing or releasing legal holds")
     keep_for: dict[tuple[str, str, str], list[str]] = {}
     if not on:
         held = open_holds(stored_receipts(ctx))
         keep_for = {ident: [c.case for c in cases if c.case != case] for ident, cases in held.items()}
-    receipt = start_receipt(ctx, caller, receipt_role, action, ids, [v.as_dict() for v in chosen], case=case)
-    outcome = set_hold(ctx.client("s3"), chosen, on, keep_for)
+    receipt = start_receipt(ctx, caller, receipt_role, action, ids, [v.as_dict() for v in chosen], case=case,
+                            acting=acting.principals)
+    outcome = HoldOutcome()
+    for purpose, group in by_purpose(chosen).items():
+        part = set_hold(acting.clients[purpose], group, on, keep_for)
+        outcome.done += part.done
+        outcome.kept += part.kept
+        outcome.failed += part.failed
     done = {v.ident for v in outcome.done}
     kept = {v.ident: others for v, others in outcome.kept}
     rows = []
@@ -475,7 +529,8 @@ def hold_place(call_ids: tuple[str, ...], case: str, **kwargs: Any) -> None:
     """Place a legal hold on every version of the calls' recordings and derived copies.
 
     Only purposes with a dispute team hold (proof, under the packaged registry); the case reference
-    is kept in the receipts. Needs the dispute team's role. Exit 0 held, 2 bad input, 3 not done.
+    is kept in the receipts. Acts as the dispute team (the caller's role, or assumed). Exit 0 held,
+    2 bad input, 3 not done.
 
     Example: recgov hold place --call-id CALL-1 --case DISPUTE-2025-044 --stack-outputs outputs.json
     """
@@ -504,16 +559,20 @@ def hold_list(policy_path: Path | None, stack_config: Path | None, stack_outputs
 
     Cases come from the hold receipts; each version's legal hold is read again and a version whose
     hold is no longer ON is reported. Holds placed outside recgov are in audit-objects' legal-hold
-    register. Needs the evidence reader role (and GetObjectLegalHold on the held buckets).
+    register. Run by the dispute team (the receipts are read as the evidence reader, assumed).
     Exit 0, 3 when a hold could not be confirmed.
 
     Example: recgov hold list --stack-outputs outputs.json
     """
     ctx = make_context(policy_path, stack_config, stack_outputs, buckets, endpoint_url, region)
     held = open_holds(stored_receipts(ctx))
-    s3 = ctx.client("s3")
+    caller = caller_of(ctx)
+    clients = acting_clients(ctx, caller, purposes, roles.DISPUTE, "reading legal holds",
+                             lambda p: traits(p).legal_hold).clients
+    purpose_of = {t.bucket: t.purpose for t in ctx.targets}
     rows, notes = [], []
     for (bucket, key, version), cases in sorted(held.items()):
+        s3 = clients.get(purpose_of.get(bucket, EVIDENCE)) or ctx.client("s3")
         status = hold_status(s3, bucket, key, version)
         if status != "ON":
             notes.append(f"s3://{bucket}/{key} version {version}: the receipts hold it for "
@@ -546,6 +605,15 @@ def hold_status(s3: Any, bucket: str, key: str, version: str) -> str:
             else f"unreadable ({code})"
     except BotoCoreError as err:
         return f"unreadable ({err})"
+
+
+def by_purpose(items: Sequence[T]) -> dict[Purpose, list[T]]:
+    """Versions (or plan steps) grouped by their purpose, in order: each purpose acts through its own role."""
+    groups: dict[Purpose, list[T]] = {}
+    for item in items:
+        version = item.version if isinstance(item, Step) else item
+        groups.setdefault(version.purpose, []).append(item)
+    return groups
 
 
 def register(main: click.Group) -> None:

@@ -71,23 +71,11 @@ class Context:
         except ReceiptError as err:
             raise ContextError(str(err)) from None
 
-    def _as_evidence(self, caller: Caller, kind: str, role: str | None) -> tuple[Any, Caller]:
-        """An S3 client and identity acting as the evidence bucket's ``kind`` (writers or readers): the
-        caller if it is one (or the stack does not say), else ``role`` or the stack's role, assumed."""
-        known = roles.principals(self.outputs, EVIDENCE)
-        arns: tuple[str, ...] = getattr(known, kind) if known is not None else ()
-        if role is None and (not arns or roles.allowed(caller.arn, arns)):
-            return self.client("s3"), caller
-        role = role or arns[0]
-        what = "written by the evidence writer" if kind == "writers" else "read by the evidence reader"
-        try:
-            creds = self.client("sts").assume_role(RoleArn=role, RoleSessionName="recgov-receipt")["Credentials"]
-        except (ClientError, BotoCoreError) as err:
-            reason = error_code(err) if isinstance(err, ClientError) else str(err)
-            raise ContextError(f"receipts are {what} role {role}, which {principal_arn(caller.arn)} could not "
-                               f"assume ({reason}); nothing was done.") from None
+    def _assumed(self, role: str) -> tuple[Any, Caller]:
+        """An S3 client of ``role``'s session and who that session is (raises ClientError/BotoCoreError)."""
         import boto3
 
+        creds = self.client("sts").assume_role(RoleArn=role, RoleSessionName="recgov-subject")["Credentials"]
         session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
                                         aws_secret_access_key=creds["SecretAccessKey"],
                                         aws_session_token=creds["SessionToken"], region_name=self.region)
@@ -95,6 +83,34 @@ class Context:
             return self.client("s3", session), caller_identity(self.client("sts", session))
         except ReceiptError as err:
             raise ContextError(str(err)) from None
+
+    def acting(self, caller: Caller, purpose: Purpose, need: roles.Need, action: str,
+               role: str | None = None) -> tuple[Any, Caller]:
+        """An S3 client acting as ``purpose``'s principal of kind ``need``, and who it is.
+
+        The caller's own credentials when it is that principal (or the stack outputs do not say who
+        is); else ``role`` or the stack's role for it, assumed with the caller's credentials, so a
+        person whose own identity may assume the purpose's roles acts through each in one run. A
+        principal that cannot be assumed is a ContextError naming it: nothing has been done yet.
+        """
+        known = roles.principals(self.outputs, purpose)
+        arns: tuple[str, ...] = getattr(known, need.attribute) if known is not None else ()
+        if role is None and (known is None or roles.allowed(caller.arn, arns)):
+            return self.client("s3"), caller
+        if role is None and not arns:
+            raise ContextError(f"{action} is denied to everyone on the {purpose} bucket: the stack gives {purpose} "
+                               f"no {need.title}. Nothing was done.")
+        chosen = role or arns[0]
+        who = principal_arn(caller.arn)
+        if "*" in chosen:
+            raise ContextError(f"{action} needs the {purpose} {need.title} ({', '.join(arns)}); {who} is not it: "
+                               "act as that principal and run again. Nothing was done.")
+        try:
+            return self._assumed(chosen)
+        except (ClientError, BotoCoreError) as err:
+            reason = error_code(err) if isinstance(err, ClientError) else str(err)
+            raise ContextError(f"{action} needs the {purpose} {need.title} ({chosen}), which {who} is not and could "
+                               f"not assume ({reason}): assume that role and run again. Nothing was done.") from None
 
     def require_evidence_bucket(self) -> str:
         """The evidence bucket, or a usage error naming how to give it."""
@@ -107,10 +123,10 @@ class Context:
     def receipt_store(self, caller: Caller, receipt_role: str | None) -> ReceiptStore:
         """A store writing as the evidence writer; nothing has been done yet when this fails."""
         bucket = self.require_evidence_bucket()
-        s3, writer = self._as_evidence(caller, "writers", receipt_role)
+        s3, writer = self.acting(caller, EVIDENCE, roles.WRITER, "writing receipts", receipt_role)
         return ReceiptStore(s3, bucket, writer)
 
     def receipt_reader(self, caller: Caller) -> tuple[Any, str]:
         """An S3 client reading the receipts as the evidence reader, and the evidence bucket."""
         bucket = self.require_evidence_bucket()
-        return self._as_evidence(caller, "readers", None)[0], bucket
+        return self.acting(caller, EVIDENCE, roles.READER, "reading receipts")[0], bucket

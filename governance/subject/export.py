@@ -102,8 +102,7 @@ def download(s3: Any, v: StoredVersion, out: Path, legal_basis: str) -> Exported
 
 
 def export(s3: Any, versions: Sequence[StoredVersion], policy: Policy, out: Path) -> list[ExportedFile]:
-    """Download every version into ``out`` (which must be new or empty) and write ``manifest.json``."""
-    check_out_dir(out)
+    """Download every version into ``out`` (checked new or empty by :func:`check_out_dir` first)."""
     out.mkdir(parents=True, exist_ok=True)
     files = [download(s3, v, out, policy[v.purpose].legal_basis) for v in versions]
     return files

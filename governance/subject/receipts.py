@@ -100,6 +100,8 @@ class Receipt:
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
     receipt_id: str = ""
     intent_sha256: str | None = None
+    acting: Mapping[str, str] = field(default_factory=dict)
+    """Per purpose, the principal that acted for the caller (a role it assumed, or itself)."""
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -121,6 +123,7 @@ class Receipt:
             "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "started_at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "caller": self.caller.as_dict(),
+            "acting_as": dict(self.acting),
             "written_by": self.store.writer.as_dict(),
             "reason": self.reason,
             "case": self.case,

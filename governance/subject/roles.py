@@ -39,21 +39,3 @@ def allowed(caller_arn: str, arns: tuple[str, ...]) -> bool:
     """Whether the caller is one of ``arns`` as ``aws:PrincipalArn`` sees it (wildcards as ArnLike)."""
     principal = principal_arn(caller_arn)
     return any(fnmatchcase(principal, pattern) for pattern in arns)
-
-
-def refusal(caller_arn: str, outputs: StackOutputs | None, purpose: Purpose, need: Need, action: str) -> str | None:
-    """One sentence when the caller is known not to be the principal ``need`` names, else None.
-
-    When the stack outputs do not give the principals, nothing is known here and S3 decides.
-    """
-    known = principals(outputs, purpose)
-    if known is None:
-        return None
-    arns: tuple[str, ...] = getattr(known, need.attribute)
-    if allowed(caller_arn, arns):
-        return None
-    if not arns:
-        return (f"{action} is denied to everyone on the {purpose} bucket: the stack gives {purpose} no "
-                f"{need.title}.")
-    return (f"{action} needs the {purpose} {need.title} ({', '.join(arns)}); {principal_arn(caller_arn)} is not it: "
-            "assume that role and run again.")

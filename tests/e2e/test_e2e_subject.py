@@ -120,13 +120,21 @@ def test_export_streams_checks_and_explains(stack: dict[str, Any], tmp_path: Pat
 
 
 def test_a_caller_without_the_role_gets_one_sentence_and_nothing_changes(stack: dict[str, Any]) -> None:
+    """The quality reader may not assume the erasure role or the dispute team's (its identity policy has
+    no sts:AssumeRole): with the emulator's IAM enforcement on, recgov stops before any receipt."""
+    deployed: Deployed = stack["deployed"]
     before, stored = receipts(stack), versions(stack, "quality", "C1")
-    code, _, err = recgov(stack, role(stack, "quality", "reader"), "subject", "erase", "--call-id", "C1",
-                          "--reason", "objection", "--purpose", "quality", "--execute")
-    assert code == 3 and err.count("\n") == 1 and "quality erasure role" in err, err
-    code, _, err = recgov(stack, role(stack, "quality", "reader"), "hold", "place", "--call-id", "C1",
-                          "--case", "D-1", "--purpose", "proof")
-    assert code == 3 and "dispute team" in err, err
+    reader = role(stack, "quality", "reader")
+    deployed.emulator.enforce_iam(True)
+    try:
+        code, _, err = recgov(stack, reader, "subject", "erase", "--call-id", "C1", "--reason", "objection",
+                              "--purpose", "quality", "--execute")
+        assert code == 3 and err.count("\n") == 1 and "quality erasure role" in err, err
+        assert "Nothing was done" in err
+        code, _, err = recgov(stack, reader, "hold", "place", "--call-id", "C1", "--case", "D-1", "--purpose", "proof")
+        assert code == 3 and err.count("\n") == 1 and "proof dispute team" in err, err
+    finally:
+        deployed.emulator.enforce_iam(False)
     assert receipts(stack) == before and versions(stack, "quality", "C1") == stored
 
 
@@ -162,10 +170,10 @@ def test_erase_plans_refusals_then_removes_and_proves(stack: dict[str, Any]) -> 
     assert {r["action"] for r in doc["rows"]} == {"remove"} and len(doc["rows"]) == 2
     assert all(r["bypass_governance"] for r in doc["rows"])
     assert versions(stack, "quality", "C1")  # a plan changes nothing
-    code, doc, err = recgov(stack, eraser, "subject", "erase", "--call-id", "C1", "--reason", "objection",
-                            "--purpose", "quality", "--execute")
+    # A person whose own identity may assume the stack's roles erases through each purpose's erasure role.
+    code, doc, err = recgov(stack, {}, "subject", "erase", "--call-id", "C1", "--reason", "objection", "--execute")
     assert code == 0, err
-    assert {r["result"] for r in doc["rows"]} == {"removed"}
+    assert {(r["purpose"], r["result"]) for r in doc["rows"]} == {("quality", "removed"), ("proof", "kept")}
     assert versions(stack, "quality", "C1") == set()
     assert versions(stack, "quality", "C10") and versions(stack, "quality", "C2")  # never another call's
     auditor = as_role(stack["deployed"], stack["deployed"].outputs["auditorRoleArn"])
@@ -176,3 +184,7 @@ def test_erase_plans_refusals_then_removes_and_proves(stack: dict[str, Any]) -> 
     code, doc, err = recgov(stack, {}, "subject", "receipts")
     assert code == 0 and {r["action"] for r in doc["rows"]} >= {"export", "erase", "hold-place"}
     assert all(r["status"] != "no outcome" for r in doc["rows"])
+    erase = next(r for r in doc["rows"] if r["action"] == "erase")
+    outcome = json.loads(stack["deployed"].client("s3").get_object(
+        Bucket=stack["deployed"].bucket("evidence"), Key=erase["outcome"])["Body"].read())
+    assert "quality-erasure" in outcome["acting_as"]["quality"] and outcome["result"]["status"] == "erased"
