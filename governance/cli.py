@@ -60,6 +60,8 @@ COMMAND_MODULES: dict[str, str] = {
     "proportionality": "governance.commands.audit",
     "sandbox": "governance.commands.sandbox",
     "demo": "governance.commands.sandbox",
+    "subject": "governance.commands.subject",
+    "hold": "governance.commands.subject",
 }
 """Commands defined in their own modules, imported only when named: ``audit-objects`` on a local
 inventory never pays for boto3, and ``policy validate`` in a pre-commit hook starts in a blink."""

@@ -292,7 +292,9 @@ def role_permissions(role: str, bucket_arn: str, key_arn: str | None) -> dict[st
         kms_actions = KEY_DECRYPT_ACTIONS
     elif role == "erasure":
         statements.append({"Effect": "Allow",
-                           "Action": [*DELETE_ACTIONS, "s3:BypassGovernanceRetention", "s3:GetObjectRetention"],
+                           # Reading the legal hold lets an erasure refuse held versions before it acts.
+                           "Action": [*DELETE_ACTIONS, "s3:BypassGovernanceRetention", "s3:GetObjectRetention",
+                                      "s3:GetObjectLegalHold"],
                            "Resource": objects})
         statements.append({"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
                            "Resource": bucket_arn})
