@@ -141,7 +141,8 @@ def scores_of(doc: Mapping[str, Any], name: str) -> Scores:
     for period in _mapping(overall_sentiment.get(BY_PERIOD), BY_PERIOD, name).values():
         for scored in _by_role(_mapping(period, BY_PERIOD, name)):
             sentiment.setdefault(scored, set()).add(BY_PERIOD)
-    transcript = doc.get("Transcript") or []
+    transcript = doc.get("Transcript")
+    transcript = [] if transcript is None else transcript
     if not isinstance(transcript, list):
         raise AnalysisFileError(f"{name}: Transcript is not a list of turns.")
     for turn in transcript:

@@ -153,10 +153,12 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 
 
 def analysis_kinds(policy: PurposePolicy) -> list[tuple[str, str]]:
-    """(prefix, key pattern) of each analysis kind of the purpose's layout, at the prefix the policy gives."""
+    """(prefix, key pattern) of each analysis kind the purpose keeps (its ``derived:``, by default every kind
+    of its layout), at the prefix the policy gives."""
     out = []
-    for kind in policy.key_layout.derived:
-        if kind.kind in ANALYSIS_KINDS:
+    for declared in policy.derived:
+        kind = policy.key_layout.derived_kind(declared.kind)
+        if kind is not None and kind.kind in ANALYSIS_KINDS:
             prefix = derived_prefix(policy, kind.kind)
             out.append((prefix, kind.key_pattern(prefix)))
     return out

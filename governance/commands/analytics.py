@@ -79,8 +79,8 @@ def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], p
         chosen = policy[target.purpose]
         found = bucket_source(s3(), target.bucket, chosen)
         if found is None:
-            fail_usage(f"--bucket {value!r}: the {chosen.layout} layout of {target.purpose} writes no analysis "
-                       "files; give their s3://BUCKET/PREFIX instead.")
+            fail_usage(f"--bucket {value!r}: the policy keeps no analysis files for {target.purpose} (no analysis "
+                       "kind under its derived data); give their s3://BUCKET/PREFIX instead.")
             raise AssertionError("unreachable: fail_usage exits")
         plans.append(Planned(found, chosen, explicit=False))
     return plans
