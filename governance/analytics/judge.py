@@ -89,6 +89,10 @@ class Allowed:
         return cls(frozenset(sentiment), frozenset(voice))
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _ids(contacts: Sequence[Contact]) -> str:
     shown = ", ".join(c.contact_id for c in contacts[:SHOWN])
     return shown + (" ..." if len(contacts) > SHOWN else "")
@@ -119,9 +123,9 @@ class _Judge:
 def _beyond(what: str, sentiment: Sequence[Contact], voice: Sequence[Contact]) -> str:
     parts = []
     if sentiment:
-        parts.append(f"{len(sentiment)} score the {what}'s sentiment ({_ids(sentiment)})")
+        parts.append(f"{_n(len(sentiment), 'contact')} scoring the {what}'s sentiment ({_ids(sentiment)})")
     if voice:
-        parts.append(f"{len(voice)} measure the {what}'s voice with LoudnessScore ({_ids(voice)})")
+        parts.append(f"{_n(len(voice), 'contact')} measuring the {what}'s voice with LoudnessScore ({_ids(voice)})")
     return "; ".join(parts)
 
 
@@ -143,7 +147,7 @@ def judge(observed: Observed) -> tuple[list[Result], list[dict[str, Any]]]:
         j.add(catalog.READABLE, Status.PASS, f"No analysis file in {j.where}.", observed={"files": 0})
     else:
         j.add(catalog.READABLE, Status.PASS,
-              f"{len(observed.files)} analysis files read in {j.where} ({observed.listed} listed).",
+              f"{_n(len(observed.files), 'analysis file')} read in {j.where} ({observed.listed} listed).",
               observed={"files": len(observed.files), "listed": observed.listed,
                         "unreadable": len(observed.unreadable)})
     contacts = contacts_of(observed.files)
@@ -161,7 +165,7 @@ def judge(observed: Observed) -> tuple[list[Result], list[dict[str, Any]]]:
 def _declared(j: _Judge, contacts: Sequence[Contact], analytics: Analytics | None) -> None:
     if analytics is None and contacts:
         j.add(catalog.DECLARED, Status.FAIL,
-              f"{len(contacts)} contacts are analysed in {j.where}, whose policy declares no analytics: this "
+              f"{_n(len(contacts), 'contact')} analysed in {j.where}, whose policy declares no analytics: this "
               f"processing is missing from the record of processing ({_ids(contacts)}).",
               observed={"contacts": [c.contact_id for c in contacts]}, expected={"analytics": "declared"})
     elif analytics is None:
@@ -178,7 +182,7 @@ def _agents(j: _Judge, contacts: Sequence[Contact], allowed: Allowed, declared: 
                 "agent_voice_allowed": False}
     if offending:
         j.add(catalog.AGENT_SCORES, Status.FAIL,
-              f"{len(offending)} contacts in {j.where} score the agent beyond the declaration: "
+              f"The agent is scored beyond the declaration in {j.where}: "
               f"{_beyond('agent', sentiment, voice)}; inferring employees' emotions at work is prohibited unless "
               "purely for the agent's own training, and never from the voice.",
               observed={"contacts": [c.contact_id for c in offending],
@@ -191,7 +195,7 @@ def _agents(j: _Judge, contacts: Sequence[Contact], allowed: Allowed, declared: 
     if Participant.AGENT in allowed.sentiment:
         scored = [c for c in contacts if Participant.AGENT in c.sentiment]
         j.add(catalog.AGENT_TRAINING, Status.PASS,
-              f"{len(scored)} contacts in {j.where} score the agent's sentiment under agentUse: training-only, "
+              f"{_n(len(scored), 'contact')} in {j.where} scoring the agent's sentiment under agentUse: training-only, "
               f"on condition that {TRAINING_ONLY_CONDITION}.",
               observed={"contacts": [c.contact_id for c in scored]},
               expected={"agentUse": str(AgentUse.TRAINING_ONLY), "condition": TRAINING_ONLY_CONDITION})
@@ -204,7 +208,7 @@ def _customers(j: _Judge, contacts: Sequence[Contact], allowed: Allowed, declare
                 "customer_voice_allowed": Participant.CUSTOMER in allowed.voice}
     if offending:
         j.add(catalog.CUSTOMER_SCORES, Status.FAIL,
-              f"{len(offending)} contacts in {j.where} score the customer without a declaration: "
+              f"The customer is scored without a declaration in {j.where}: "
               f"{_beyond('customer', sentiment, voice)}; declare it (and tell callers of emotion recognition) or "
               "stop it.",
               observed={"contacts": [c.contact_id for c in offending],
@@ -220,8 +224,8 @@ def _redaction(j: _Judge, contacts: Sequence[Contact]) -> None:
     missing = [c for c in contacts if c.original and not c.redacted]
     if missing:
         j.add(catalog.REDACTION, Status.FAIL,
-              f"{len(missing)} analysed contacts in {j.where} have no redacted analysis although the purpose "
-              f"declares redaction: true ({_ids(missing)}).",
+              f"{_n(len(missing), 'analysed contact')} in {j.where} without a redacted analysis although the "
+              f"purpose declares redaction: true ({_ids(missing)}).",
               observed={"contacts": [c.contact_id for c in missing]}, expected={"redaction": True})
     else:
         j.add(catalog.REDACTION, Status.PASS,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -153,3 +155,19 @@ def test_usage_errors_exit_2_in_one_sentence(tmp_path: Path, monkeypatch: pytest
 def test_help_has_an_example() -> None:
     code, out, _ = run("--help")
     assert code == 0 and "Example: recgov audit-analytics" in out
+
+
+def test_a_local_audit_does_not_load_the_aws_sdk(tmp_path: Path) -> None:
+    root = directory(tmp_path)
+    write(root, "c1", agent=False, loudness=False)
+    code = (
+        "import sys\n"
+        "from governance.cli import main\n"
+        "try:\n"
+        f"    main(['audit-analytics', {str(root)!r}, '--purpose', 'quality', '--format', 'json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('boto3' in sys.modules, 'duckdb' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False False"
