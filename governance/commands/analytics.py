@@ -42,7 +42,11 @@ def _source_purpose(source: str, purpose: str | None) -> Purpose:
         from governance.analytics.sources import parse_s3_url
         from governance.audit.run import infer_purpose
 
-        found = infer_purpose(parse_s3_url(source)[0])
+        try:
+            found = infer_purpose(parse_s3_url(source)[0])
+        except ValueError as err:
+            fail_usage(str(err))
+            raise
         if found is not None:
             return found
     fail_usage(f"the purpose of {source} cannot be told from its name; give it with --purpose.")

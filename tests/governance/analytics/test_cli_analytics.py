@@ -139,6 +139,7 @@ def test_every_format_renders_and_output_writes_a_file(tmp_path: Path, fmt: str)
     (("nowhere/at/all", "--purpose", "quality"), "does not exist"),
     (("http://x/y", "--purpose", "quality"), "is neither a local directory nor an s3://"),
     (("s3:///x", "--purpose", "quality"), "is not an s3://BUCKET/PREFIX URL"),
+    (("s3:///x",), "is not an s3://BUCKET/PREFIX URL"),
     (("--bucket", "nameonly"), "expected NAME=PURPOSE"),
     (("--bucket", "b=evidence"), "keeps no analysis files for evidence"),
     (("--bucket", "b=quality", "--purpose", "quality"), "--purpose applies to DIRECTORY and s3:// sources"),
