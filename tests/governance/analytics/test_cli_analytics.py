@@ -15,6 +15,8 @@ from governance.analytics import catalog
 from governance.cli import main
 from governance.report import FORMATS
 from tests.governance.analytics.contact_lens import CUSTOMER_ONLY, TRAINING, policy_text, write
+from tests.governance.report.test_report_json import validate as validate_json
+from tests.governance.report.test_report_sarif import validate as validate_sarif
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -126,7 +128,9 @@ def test_every_format_renders_and_output_writes_a_file(tmp_path: Path, fmt: str)
     text = target.read_text(encoding="utf-8")
     assert catalog.AGENT_SCORES.id in text
     if fmt == "json":
-        json.loads(text)
+        validate_json(json.loads(text))
+    if fmt == "sarif":
+        validate_sarif(json.loads(text))
     if fmt in ("junit", "html"):
         assert "scored-agent" in text
     if fmt == "junit":
