@@ -22,9 +22,14 @@ BUCKET = "acme-connect-recordings"
 DECLARED = "{sentiment: [customer], redaction: true}"
 
 
-def recgov(emulator: Emulator, *args: str) -> tuple[int, dict[str, Any], str]:
-    """Run the installed command against the emulator; the JSON report and stderr."""
-    env = {**os.environ, "AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_DEFAULT_REGION": emulator.region}
+def recgov(emulator: Emulator, *args: str, by_flags: bool = False) -> tuple[int, dict[str, Any], str]:
+    """Run the installed command against the emulator, named by the environment or by --endpoint-url and
+    --region; the JSON report and stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"))}
+    if by_flags:
+        args = (*args, "--endpoint-url", emulator.endpoint_url, "--region", emulator.region)
+    else:
+        env.update({"AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_DEFAULT_REGION": emulator.region})
     done = subprocess.run([RECGOV, "audit-analytics", *args, "--format", "json"], capture_output=True, text=True,
                           env=env, timeout=300)
     assert "Traceback" not in done.stderr, done.stderr
@@ -71,7 +76,7 @@ def test_contact_lens_output_judged_from_s3_and_through_the_layout(tmp_path: Pat
     reports = {
         "bucket": recgov(clean_emulator, "--bucket", f"{BUCKET}=quality", "--policy", str(policy)),
         "s3": recgov(clean_emulator, f"s3://{BUCKET}/Analysis/Voice/", "--purpose", "quality",
-                     "--policy", str(policy)),
+                     "--policy", str(policy), by_flags=True),
     }
     for how, (code, report, err) in reports.items():
         assert code == 1, (how, err)
