@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from governance.model import CheckMeta, Severity
 
-ANALYSIS_READ = ("s3:ListBucket", "s3:GetObject (analysis files)")
+ANALYSIS_READ = ("s3:ListBucket", "s3:GetObject (analysis files, and kms:Decrypt on the purpose's key)")
+"""Reading content, unlike the auditor role's configuration reads: the purpose's reader role runs this audit."""
 
 READABLE = CheckMeta(
     "RG-ANALYTICS-READABLE", "Every analysis file is a readable speech-analytics output", Severity.MEDIUM,
