@@ -58,6 +58,7 @@ COMMAND_MODULES: dict[str, str] = {
     "verify": "governance.commands.verify",
     "audit-objects": "governance.commands.audit",
     "proportionality": "governance.commands.audit",
+    "audit-analytics": "governance.commands.analytics",
     "sandbox": "governance.commands.sandbox",
     "demo": "governance.commands.sandbox",
     "subject": "governance.commands.subject",

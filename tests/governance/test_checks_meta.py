@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from governance.analytics import catalog as analytics_catalog
 from governance.audit import catalog
 from governance.catalogue import current_section, main, render_catalogue, replace_section
 from governance.checks import CHECKS, Check
@@ -33,12 +34,12 @@ def test_each_check_is_described(check: Check) -> None:
     assert f"`{m.id}`" in README.read_text(encoding="utf-8")
 
 
-FINDINGS = (*catalog.OBJECT_CHECKS, *catalog.PROPORTIONALITY_CHECKS)
+FINDINGS = (*catalog.OBJECT_CHECKS, *catalog.PROPORTIONALITY_CHECKS, *analytics_catalog.ANALYTICS_CHECKS)
 
 
 @pytest.mark.parametrize("meta", FINDINGS, ids=lambda m: m.id)
 def test_each_object_finding_is_described_and_catalogued(meta: CheckMeta) -> None:
-    assert re.fullmatch(r"RG-(OBJ|PROP)(-[A-Z0-9]+)+", meta.id)
+    assert re.fullmatch(r"RG-(OBJ|PROP|ANALYTICS)(-[A-Z0-9]+)+", meta.id)
     assert meta.title and meta.description and meta.remediation
     assert meta.rules and all(r in RULES for r in meta.rules)
     assert meta.permissions and all(p.split(":")[1].startswith(("Get", "List")) for p in meta.permissions)
