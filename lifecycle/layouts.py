@@ -91,6 +91,11 @@ class KeyLayout:
     prefix_required: bool = False
     derived: tuple[DerivedKind, ...] = ()
     """The derived objects the platform writes beside recordings, by default all declared for a purpose."""
+    call_marker: str | None = None
+    """Where a recording key's call id starts: after this text, else after ``<prefix>/YYYY/MM/DD/``."""
+    call_separator: str = "."
+    """What ends the call id there (its first occurrence): cut there, any call id and its recording key
+    give the same text, a cheap key to find a derived object's recording before the exact match."""
 
     def derived_kind(self, kind: str) -> DerivedKind | None:
         """One of the layout's derived kinds by name."""
@@ -181,6 +186,7 @@ LAYOUTS: dict[str, KeyLayout] = {
             groups=(1, 2, 3, 4),
             scoped=True,
             prefix_required=True,
+            call_separator="_",
             # Contact Lens writes its output in the recordings' bucket (admin guide, "Example Contact Lens
             # output locations"); deleting a recording means deleting the redacted files too.
             derived=(
@@ -210,6 +216,8 @@ LAYOUTS: dict[str, KeyLayout] = {
             example_tail="year=2025/month=3/day=14/hour=9/conversation_id=4e1c2b7a-conv/0a7d2c1e-rec.opus",
             groups=(1, 2, 3, 5),
             scoped=True,
+            call_marker="conversation_id=",
+            call_separator="/",
         ),
     )
 }

@@ -200,22 +200,37 @@ def orphan_query(source: str, t: Thresholds, dialect: Dialect, where: str = "") 
     """Derived objects (distinct keys with a version left) whose call has no recording version left,
     current or noncurrent: the orphans.
 
-    A second scan, run only when the audit found derived objects (see :func:`complete_orphans`).
+    Extracting every recording's call id by regular expression would cost more than the whole audit, so
+    recordings are first narrowed by a cheap key (:attr:`lifecycle.layouts.KeyLayout.call_separator`):
+    the text of the call id up to its first separator, cut from the key with plain string functions.
+    Only recordings whose cheap key is a derived call's are matched exactly. A second scan, run only
+    when the audit found derived objects (see :func:`complete_orphans`).
     """
     regex = FUNCTIONS[dialect]["regex"]
     clause = f"({where}) AND " if where else ""
     version = f"{clause}NOT coalesce(is_delete_marker, false)"
-    recording = literal(t.key_layout.recording_pattern(t.recording_prefix))
-    call = t.key_layout.groups[3]
+    layout = t.key_layout
+    recording = literal(layout.recording_pattern(t.recording_prefix))
+    separator = literal(layout.call_separator)
+    if layout.call_marker:
+        segment = f"substr(key, strpos(key, {literal(layout.call_marker)}) + {len(layout.call_marker)})"
+    else:  # <prefix>/YYYY/MM/DD/ is the prefix and eleven characters
+        segment = f"substr(key, {len(t.recording_prefix) + 13})"
+    area = t.area or (f"{t.recording_prefix}/" if t.recording_prefix else "")
+    inside = f" AND starts_with(key, {literal(area)})" if area else ""
     cases = " ".join(f"WHEN {regex}(key, {literal(p)}) THEN regexp_extract(key, {literal(p)}, 4)"
                      for _, p in t.derived)
     keys = _array(f"min(d.key, {t.sample})", dialect)
     return (
+        f"WITH d AS (SELECT DISTINCT key, CASE {cases} END AS call_id FROM {source}\n"
+        f"  WHERE {version} AND ({derived_condition(t, dialect)})),\n"
+        f"cheap AS (SELECT DISTINCT split_part(call_id, {separator}, 1) AS part FROM d),\n"
+        f"candidates AS (SELECT key FROM {source} JOIN cheap ON split_part({segment}, {separator}, 1) = cheap.part\n"
+        f"  WHERE {version}{inside}),\n"
+        f"r AS (SELECT DISTINCT regexp_extract(key, {recording}, {layout.groups[3]}) AS call_id FROM candidates\n"
+        f"  WHERE {regex}(key, {recording}))\n"
         f"SELECT count(*) AS n, {keys} AS first_keys\n"
-        f"FROM (SELECT DISTINCT key, CASE {cases} END AS call_id FROM {source}\n"
-        f"  WHERE {version} AND ({derived_condition(t, dialect)})) AS d\n"
-        f"LEFT JOIN (SELECT DISTINCT regexp_extract(key, {recording}, {call}) AS call_id FROM {source}\n"
-        f"  WHERE {version} AND {regex}(key, {recording})) AS r ON r.call_id = d.call_id\n"
+        f"FROM d LEFT JOIN r ON r.call_id = d.call_id\n"
         f"WHERE r.call_id IS NULL"
     )
 
