@@ -14,7 +14,7 @@ from sandbox.deploy import deploy
 from sandbox.drift import DRIFTS, drift
 from tests.e2e.conftest import CONFIG, STACK, Deployed
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.emulators("moto", "localstack")]
 POLICY = load_policy()
 
 # drift -> (every check that must fail, on which purpose's bucket, the message it must say).
