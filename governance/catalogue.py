@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from governance.checks import CHECKS
+from governance.model import CheckMeta
 
 START = "<!-- checks:start -->"
 END = "<!-- checks:end -->"
@@ -19,6 +20,14 @@ END = "<!-- checks:end -->"
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _severity(meta: CheckMeta) -> str:
+    """The check's severity, followed by the purposes where it weighs otherwise."""
+    by_severity: dict[str, list[str]] = {}
+    for purpose, severity in meta.severity_by_purpose:
+        by_severity.setdefault(str(severity), []).append(purpose)
+    return "; ".join([str(meta.severity), *(f"{sev} for {', '.join(ps)}" for sev, ps in by_severity.items())])
 
 
 def render_catalogue() -> str:
@@ -37,7 +46,7 @@ def render_catalogue() -> str:
         m = check.meta
         rules = ", ".join(m.rules)
         lines.append(
-            f"| `{m.id}` | {m.severity} | **{_cell(m.title)}.** {_cell(m.description)} | {rules} | "
+            f"| `{m.id}` | {_severity(m)} | **{_cell(m.title)}.** {_cell(m.description)} | {rules} | "
             f"{', '.join(f'`{p}`' for p in m.permissions)} |"
         )
     permissions = sorted({p for c in CHECKS for p in c.meta.permissions})

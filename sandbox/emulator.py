@@ -222,7 +222,7 @@ class LocalStackEmulator:
         assert self.log_path is not None
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                [str(self.python), "-m", "localstack.runtime.main"],
+                [os.path.abspath(self.python), "-m", "localstack.runtime.main"],
                 env=localstack_environment(self.port, root, self.region), cwd=root, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
             )
