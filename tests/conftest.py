@@ -58,21 +58,22 @@ def moto_emulator() -> Iterator[Emulator]:
         yield emu
 
 
-def localstack_python() -> Path:
-    """The interpreter of LocalStack's virtualenv."""
-    return Path(os.environ.get("RECGOV_LOCALSTACK_PYTHON") or LOCALSTACK_PYTHON)
-
-
 @pytest.fixture(scope="session")
-def localstack_emulator() -> Iterator[LocalStackEmulator]:
-    """One LocalStack process for the session, started on first use."""
-    python = localstack_python()
+def localstack_python() -> Path:
+    """The interpreter of LocalStack's virtualenv; skipped without it, and failed when CI is set."""
+    python = Path(os.environ.get("RECGOV_LOCALSTACK_PYTHON") or LOCALSTACK_PYTHON)
     if not python.exists():
         reason = f"LocalStack is not installed ({python} is missing; `make localstack` builds it)"
         if os.environ.get("CI"):
             pytest.fail(f"{reason}: under CI every end-to-end suite must also run on LocalStack")
         pytest.skip(reason)
-    with LocalStackEmulator(python) as emu:
+    return python
+
+
+@pytest.fixture(scope="session")
+def localstack_emulator(localstack_python: Path) -> Iterator[LocalStackEmulator]:
+    """One LocalStack process for the session, started on first use."""
+    with LocalStackEmulator(localstack_python) as emu:
         yield emu
 
 
