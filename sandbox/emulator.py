@@ -20,7 +20,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -173,14 +172,15 @@ def localstack_environment(port: int, root: Path, region: str = DEFAULT_REGION) 
     }
 
 
-def _die_with_parent() -> None:
-    # Linux: the kernel sends SIGTERM to LocalStack when the process that started it dies, even by
-    # SIGKILL, so an interrupted test run leaves no server behind.
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+LAUNCH = """\
+import ctypes, runpy, signal, sys
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+runpy.run_module("localstack.runtime.main", run_name="__main__", alter_sys=True)
+"""
+"""``python -m localstack.runtime.main``, after asking Linux to send SIGTERM to LocalStack when the
+process that started it dies, even by SIGKILL, so an interrupted test run leaves no server behind.
+Done in the child itself: a ``preexec_fn`` is not safe in a process with threads, as moto's is."""
 
 
 @dataclass
@@ -222,9 +222,9 @@ class LocalStackEmulator:
         assert self.log_path is not None
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                [os.path.abspath(self.python), "-m", "localstack.runtime.main"],
+                [os.path.abspath(self.python), "-c", LAUNCH],
                 env=localstack_environment(self.port, root, self.region), cwd=root, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         try:
             self._wait_ready(timeout)

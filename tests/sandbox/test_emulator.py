@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -181,3 +185,33 @@ def test_each_emulator_still_behaves_as_docs_emulators_says(clean_emulator: AwsE
                for name in BEHAVIOURS if observed[name] != expected[name]}
     assert not changed, f"{clean_emulator.name} changed; update docs/emulators.md and the tests that rely on it: " \
                         f"{changed}"
+
+
+ORPHAN = """\
+import sys, time
+from pathlib import Path
+from sandbox.emulator import LocalStackEmulator
+emu = LocalStackEmulator(Path(sys.argv[1])).start()
+print(emu._process.pid, emu.port, flush=True)
+time.sleep(600)
+"""
+
+
+def test_localstack_dies_with_a_killed_test_run(localstack_python: Path) -> None:
+    runner = subprocess.Popen([sys.executable, "-c", ORPHAN, str(localstack_python)], stdout=subprocess.PIPE,
+                              text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        pid, port = (int(v) for v in (runner.stdout.readline() if runner.stdout else "").split())
+    finally:
+        runner.kill()  # SIGKILL: no finaliser of the run gets to stop LocalStack
+        runner.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+        pytest.fail(f"LocalStack (process group {pid}, port {port}) outlived the run that started it")
