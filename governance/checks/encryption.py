@@ -163,7 +163,8 @@ KEY_STATE = Check(
         # Proof and evidence answer legal claims and show compliance: losing them is the gravest loss.
         severity_by_purpose=((str(Purpose.PROOF), Severity.CRITICAL), (str(Purpose.EVIDENCE), Severity.CRITICAL)),
         rules=("R8", "R10"),
-        permissions=("kms:DescribeKey",),
+        # The state is collected with the rotation status (collect/kms.py): both reads must succeed.
+        permissions=("kms:DescribeKey", "kms:GetKeyRotationStatus"),
         remediation="Cancel the key's scheduled deletion (CancelKeyDeletion) and enable it (EnableKey).",
         description="The KMS key named by the bucket's default encryption exists and is Enabled: a disabled key "
         "makes its recordings unreadable, and a key pending deletion destroys them when the waiting period ends, "
