@@ -25,11 +25,19 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _severity(meta: CheckMeta) -> str:
+    """The check's severity, followed by the purposes where it weighs otherwise."""
+    by_severity: dict[str, list[str]] = {}
+    for purpose, severity in meta.severity_by_purpose:
+        by_severity.setdefault(str(severity), []).append(purpose)
+    return "; ".join([str(meta.severity), *(f"{sev} for {', '.join(ps)}" for sev, ps in by_severity.items())])
+
+
 def _table(metas: Sequence[CheckMeta]) -> list[str]:
     lines = ["| id | severity | what it proves | rules | permissions |", "|---|---|---|---|---|"]
     for m in metas:
         lines.append(
-            f"| `{m.id}` | {m.severity} | **{_cell(m.title)}.** {_cell(m.description)} | {', '.join(m.rules)} | "
+            f"| `{m.id}` | {_severity(m)} | **{_cell(m.title)}.** {_cell(m.description)} | {', '.join(m.rules)} | "
             f"{', '.join(f'`{p}`' for p in m.permissions)} |"
         )
     return lines

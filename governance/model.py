@@ -112,6 +112,12 @@ class CheckMeta:
     permissions: tuple[str, ...]
     remediation: str
     description: str = ""
+    severity_by_purpose: tuple[tuple[str, Severity], ...] = ()
+    """Purposes whose failures weigh otherwise than ``severity``, e.g. ``(("proof", Severity.CRITICAL),)``."""
+
+    def severity_for(self, purpose: str) -> Severity:
+        """The severity of this check's findings on a bucket of ``purpose``."""
+        return dict(self.severity_by_purpose).get(purpose, self.severity)
 
 
 @dataclass(frozen=True)

@@ -291,11 +291,14 @@ def _kms_key(encryption: Observed, resources: Sequence[PolicyResource], joined: 
     for key in candidates[:1]:
         props = _props(key)
         rotation = props.get("enableKeyRotation", False)
-        if is_unknown(rotation):
-            return Observed.unreadable(f"enableKeyRotation of {key.name}: {UNKNOWN_AT_PREVIEW}", **where)
+        enabled = props.get("isEnabled", True)  # the provider's default: a new key is enabled
+        for name, value in (("enableKeyRotation", rotation), ("isEnabled", enabled)):
+            if is_unknown(value):
+                return Observed.unreadable(f"{name} of {key.name}: {UNKNOWN_AT_PREVIEW}", **where)
         arn = props.get("arn")
         return Observed.present({"KeyId": key_id, "KeyArn": arn if isinstance(arn, str) and not is_unknown(arn)
-                                 else key_id, "Exists": True, "KeyManager": "CUSTOMER", "KeyState": "Enabled",
+                                 else key_id, "Exists": True, "KeyManager": "CUSTOMER",
+                                 "KeyState": "Disabled" if enabled is False else "Enabled",
                                  "KeyRotationEnabled": rotation is True}, **where)
     return Observed.unreadable(f"the key {key_id} is not declared in this stack, so its rotation is not known "
                                "before apply", **where)

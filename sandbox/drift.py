@@ -82,6 +82,40 @@ def _lock(days: int, mode: str) -> Callable[[Clients, str, Outputs], None]:
     return change
 
 
+SIZE_LIMIT = 1024 * 1024
+"""A recording under 1 MiB (about a minute of compressed audio) escapes a size-filtered expiry."""
+
+
+def expire_only_large(clients: Clients, bucket: str, _: Outputs) -> None:
+    """Only recordings over 1 MiB expire; shorter ones are kept forever."""
+
+    def edit(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for r in rules:
+            if "Days" not in r.get("Expiration", {}):
+                out.append(r)
+                continue
+            out.append({**_without(r, "AbortIncompleteMultipartUpload"),
+                        "Filter": {"ObjectSizeGreaterThan": SIZE_LIMIT}})
+            if "AbortIncompleteMultipartUpload" in r:
+                # Kept for every key in a rule of its own: this drift is about the expiry alone.
+                out.append({"ID": "abort-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+                            "AbortIncompleteMultipartUpload": r["AbortIncompleteMultipartUpload"]})
+        return out
+
+    _lifecycle(clients, bucket, edit)
+
+
+def keep_newer_noncurrent(clients: Clients, bucket: str, _: Outputs) -> None:
+    """The five newest noncurrent versions of each key are kept however old they get."""
+
+    def edit(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**r, "NoncurrentVersionExpiration": {**r["NoncurrentVersionExpiration"], "NewerNoncurrentVersions": 5}}
+                if "NoncurrentVersionExpiration" in r else r for r in rules]
+
+    _lifecycle(clients, bucket, edit)
+
+
 def relax_public_access_block(clients: Clients, bucket: str, _: Outputs) -> None:
     """A public bucket policy would be accepted."""
     clients("s3").put_public_access_block(
@@ -107,6 +141,38 @@ def _stop_rotation(purpose: str) -> Callable[[Clients, str, Outputs], None]:
 
     change.__doc__ = "The purpose's KMS key no longer rotates."
     return change
+
+
+def _key_id(outputs: Outputs, purpose: str) -> str:
+    # The id, not the ARN: KMS accepts both, moto's DisableKey and ScheduleKeyDeletion only the id.
+    return str(outputs["keyArns"][purpose]).rsplit("/", 1)[-1]
+
+
+def _disable_key(purpose: str) -> Callable[[Clients, str, Outputs], None]:
+    def change(clients: Clients, _: str, outputs: Outputs) -> None:
+        clients("kms").disable_key(KeyId=_key_id(outputs, purpose))
+
+    change.__doc__ = "The purpose's KMS key is disabled: its recordings can no longer be read."
+    return change
+
+
+def _schedule_key_deletion(purpose: str) -> Callable[[Clients, str, Outputs], None]:
+    def change(clients: Clients, _: str, outputs: Outputs) -> None:
+        clients("kms").schedule_key_deletion(KeyId=_key_id(outputs, purpose), PendingWindowInDays=7)
+
+    change.__doc__ = "The purpose's KMS key is scheduled for deletion: its recordings are destroyed in 7 days."
+    return change
+
+
+def _restore_key(purpose: str) -> Callable[[Clients, str, Outputs], None]:
+    def undo(clients: Clients, _: str, outputs: Outputs) -> None:
+        kms, key_id = clients("kms"), _key_id(outputs, purpose)
+        if kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion":
+            kms.cancel_key_deletion(KeyId=key_id)  # leaves the key disabled
+        kms.enable_key(KeyId=key_id)
+
+    undo.__doc__ = "Cancel the key's deletion and enable it (the program declares a key, not its state)."
+    return undo
 
 
 def object_writer_ownership(clients: Clients, bucket: str, _: Outputs) -> None:
@@ -243,11 +309,18 @@ DRIFTS: tuple[Drift, ...] = (
           _lock(400, "GOVERNANCE")),
     Drift("compliance-lock-beyond-law", "proof", "proof default lock raised to COMPLIANCE 2000 days",
           _lock(2000, "COMPLIANCE")),
+    Drift("expiry-size-filtered", "quality", "quality lifecycle: only recordings over 1 MiB expire",
+          expire_only_large),
+    Drift("newer-noncurrent-kept", "quality", "quality lifecycle: the 5 newest noncurrent versions kept forever",
+          keep_newer_noncurrent),
     Drift("public-access-block-relaxed", "proof", "proof public access block: BlockPublicPolicy off",
           relax_public_access_block),
     Drift("sse-s3-default", "quality", "quality default encryption: SSE-S3 instead of the purpose's key",
           sse_s3_default),
     Drift("key-rotation-off", "evaluations", "evaluations KMS key rotation disabled", _stop_rotation("evaluations")),
+    Drift("key-disabled", "quality", "quality KMS key disabled", _disable_key("quality"), undo=_restore_key("quality")),
+    Drift("key-pending-deletion", "proof", "proof KMS key scheduled for deletion", _schedule_key_deletion("proof"),
+          undo=_restore_key("proof")),
     Drift("ownership-object-writer", "evaluations", "evaluations object ownership: ObjectWriter (ACLs on)",
           object_writer_ownership),
     Drift("logging-stopped", "proof", "proof bucket access logging stopped", stop_logging),

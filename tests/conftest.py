@@ -1,9 +1,17 @@
-"""Shared fixtures: the embedded emulator on loopback, boto3 pointed at it, the default policy."""
+"""Shared fixtures: the emulators on loopback, boto3 pointed at them, the default policy.
+
+``emulator`` is moto's embedded server. A module or test marked ``@pytest.mark.emulators("moto",
+"localstack")`` runs once on each named emulator instead: ``emulator`` (and everything built on it,
+such as ``clean_emulator`` and the end-to-end ``deployed`` stack) is then moto for one half and
+LocalStack for the other. LocalStack runs from its own virtualenv (``make test`` builds it); without
+it the LocalStack half is skipped, and fails when ``CI`` is set.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -12,7 +20,7 @@ import pytest
 from lifecycle.loader import load_policy
 from lifecycle.policy import Policy
 from lifecycle.program import ProgramRun, run_program
-from sandbox.emulator import FAKE_CREDENTIALS, Emulator, emulator_environment
+from sandbox.emulator import FAKE_CREDENTIALS, AwsEmulator, Emulator, LocalStackEmulator, emulator_environment
 
 # No test may reach a real account: credentials are fake and every client is pointed at loopback.
 for _key, _value in FAKE_CREDENTIALS.items():
@@ -21,15 +29,64 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")
 os.environ.pop("AWS_PROFILE", None)
 
 
+EMULATORS = ("moto", "localstack")
+LOCALSTACK_PYTHON = Path(__file__).resolve().parents[1] / ".venv-localstack" / "bin" / "python"
+"""Where ``make test`` builds LocalStack's virtualenv; ``RECGOV_LOCALSTACK_PYTHON`` names another."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "emulators(*names): run on each named emulator (moto, localstack)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("emulators")
+    if marker is None or "emulator" not in metafunc.fixturenames:
+        return
+    names = marker.args or EMULATORS
+    unknown = set(names) - set(EMULATORS)
+    if unknown:
+        raise pytest.UsageError(f"unknown emulator {sorted(unknown)} in {metafunc.definition.nodeid}")
+    # Module scope: a module runs whole on one emulator, then whole on the other, so a module-scoped
+    # deployment is made once per emulator.
+    metafunc.parametrize("emulator", names, indirect=True, scope="module")
+
+
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
+def moto_emulator() -> Iterator[Emulator]:
     """One moto server for the session (reset it in tests that need a clean account)."""
     with Emulator() as emu:
         yield emu
 
 
+@pytest.fixture(scope="session")
+def localstack_python() -> Path:
+    """The interpreter of LocalStack's virtualenv; skipped without it, and failed when CI is set."""
+    python = Path(os.environ.get("RECGOV_LOCALSTACK_PYTHON") or LOCALSTACK_PYTHON)
+    if not python.exists():
+        reason = f"LocalStack is not installed ({python} is missing; `make localstack` builds it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: under CI every end-to-end suite must also run on LocalStack")
+        pytest.skip(reason)
+    return python
+
+
+@pytest.fixture(scope="session")
+def localstack_emulator(localstack_python: Path) -> Iterator[LocalStackEmulator]:
+    """One LocalStack process for the session, started on first use."""
+    with LocalStackEmulator(localstack_python) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def emulator(request: pytest.FixtureRequest) -> AwsEmulator:
+    """moto, or the emulator a test's ``emulators`` marker asks for (session scope unless parametrized)."""
+    name = getattr(request, "param", "moto")
+    emu: AwsEmulator = request.getfixturevalue(f"{name}_emulator")
+    return emu
+
+
 @pytest.fixture
-def clean_emulator(emulator: Emulator) -> Iterator[Emulator]:
+def clean_emulator(emulator: AwsEmulator) -> Iterator[AwsEmulator]:
     """The session's emulator, emptied before the test, with boto3's environment pointed at it."""
     emulator.reset()
     with emulator_environment(emulator):

@@ -10,7 +10,7 @@ from governance.checks.base import Check, Expected
 from governance.checks.bucket import EXISTS, OWNERSHIP, PUBLIC_ACCESS, PURPOSE_TAG, VERSIONING
 from governance.checks.bucket_policy import POLICY_CHECKS, PUBLIC_ALLOW
 from governance.checks.copies import LOGGING, REPLICATION
-from governance.checks.encryption import ENCRYPTION, KEY_ROTATION
+from governance.checks.encryption import ENCRYPTION, KEY_ROTATION, KEY_STATE
 from governance.checks.inventory import INVENTORY
 from governance.checks.key_policy import KEY_POLICY
 from governance.checks.retention import (
@@ -37,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     MULTIPART,
     LOGS_MINIMUM,
     ENCRYPTION,
+    KEY_STATE,
     KEY_ROTATION,
     KEY_POLICY,
     PUBLIC_ACCESS,

@@ -106,7 +106,7 @@ class Check:
             resource=expected.bucket,
             purpose=str(expected.purpose),
             status=status,
-            severity=severity or self.meta.severity,
+            severity=severity or self.meta.severity_for(str(expected.purpose)),
             message=message,
             observed=observed,
             expected=required,

@@ -1,4 +1,4 @@
-"""Encryption at rest: default SSE-KMS with the purpose's key and a bucket key, and key rotation."""
+"""Encryption at rest: default SSE-KMS with the purpose's key and a bucket key, a usable key that rotates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from governance.checks.base import Check, Expected
 from governance.collect.snapshot import BucketSnapshot
-from governance.model import CheckMeta, Result, Severity
+from governance.model import CheckMeta, Result, Severity, Status
+from lifecycle.legal import Purpose
 from lifecycle.render import encryption_configuration
 
 
@@ -112,5 +113,63 @@ KEY_ROTATION = Check(
         "enabled (AWS managed keys always rotate).",
     ),
     _rotation,
+    applies=lambda e: e.spec.kms,
+)
+
+
+KEY_STATE_HARM = {
+    "Disabled": "no recording under it can be read or written until the key is enabled again",
+    "PendingDeletion": "once the waiting period ends the key is destroyed and every recording under it with it, "
+    "an erasure nobody decided",
+    "PendingReplicaDeletion": "once the waiting period ends the key is destroyed and every recording under it with "
+    "it, an erasure nobody decided",
+    "PendingImport": "it has no key material, so no recording under it can be read or written",
+    "Unavailable": "its key store is disconnected, so no recording under it can be read or written",
+}
+"""Why each state other than ``Enabled`` makes a purpose's recordings unusable (KMS key states)."""
+
+
+def _key_state(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Result]:
+    obs = snap.kms_key
+    required = {"KeyState": "Enabled"}
+    if obs.is_unreadable:
+        return check.unreadable(exp, "KMS key state", obs, required)
+    if not obs.is_present:
+        return check.failed(exp, f"{exp.label} names no KMS key in its default encryption, so no usable key "
+                            "protects its recordings; it must name the purpose's enabled SSE-KMS key.",
+                            obs.evidence(), required)
+    key = obs.value
+    if not key.get("Exists"):
+        return check.failed(exp, f"{exp.label} names KMS key {key.get('KeyId')}, which does not exist, so no "
+                            "recording can be written or read under it; it must name an enabled key.", key, required)
+    state = key.get("KeyState")
+    if state is None:
+        return [check.result(exp, Status.ERROR, f"{exp.label}: DescribeKey gave no state for KMS key "
+                             f"{key.get('KeyArn')}, so {check.meta.id} cannot be judged.", observed=key,
+                             required=required)]
+    if state == "Enabled":
+        return check.passed(exp, f"{exp.label} uses KMS key {key.get('KeyArn')}, which is enabled and not pending "
+                            "deletion, as required.", key, required)
+    harm = KEY_STATE_HARM.get(str(state), "no recording under it can be read or written in that state")
+    return check.failed(exp, f"{exp.label} uses KMS key {key.get('KeyArn')} in state {state}: {harm}; the key "
+                        "must be enabled (cancel a scheduled deletion, then enable it).", key, required)
+
+
+KEY_STATE = Check(
+    CheckMeta(
+        id="RG-KMS-KEY-ENABLED",
+        title="The encryption key is enabled and not pending deletion",
+        severity=Severity.HIGH,
+        # Proof and evidence answer legal claims and show compliance: losing them is the gravest loss.
+        severity_by_purpose=((str(Purpose.PROOF), Severity.CRITICAL), (str(Purpose.EVIDENCE), Severity.CRITICAL)),
+        rules=("R8", "R10"),
+        # The state is collected with the rotation status (collect/kms.py): both reads must succeed.
+        permissions=("kms:DescribeKey", "kms:GetKeyRotationStatus"),
+        remediation="Cancel the key's scheduled deletion (CancelKeyDeletion) and enable it (EnableKey).",
+        description="The KMS key named by the bucket's default encryption exists and is Enabled: a disabled key "
+        "makes its recordings unreadable, and a key pending deletion destroys them when the waiting period ends, "
+        "an erasure nobody decided.",
+    ),
+    _key_state,
     applies=lambda e: e.spec.kms,
 )

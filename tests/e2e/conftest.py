@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real program deployed to the session's emulator."""
+"""End-to-end fixtures: the real program deployed to the emulator (moto, or each emulator a module is marked for)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sandbox.deploy import Deployment, deploy, emulator_clients
-from sandbox.emulator import Emulator, emulator_environment
+from sandbox.emulator import AwsEmulator, emulator_environment
 
 STACK = "e2e"
 CONFIG = {"aws:region": "eu-west-3"}
@@ -20,7 +20,7 @@ CONFIG = {"aws:region": "eu-west-3"}
 class Deployed:
     """A deployed stack on the emulator, with a deployer's clients."""
 
-    emulator: Emulator
+    emulator: AwsEmulator
     deployment: Deployment
 
     @property
@@ -35,7 +35,7 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed(emulator: Emulator) -> Iterator[Deployed]:
+def deployed(emulator: AwsEmulator) -> Iterator[Deployed]:
     """An emptied emulator with the program deployed once for the module (tests restore what they change)."""
     emulator.reset()
     with emulator_environment(emulator):

@@ -13,10 +13,10 @@ from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy
 from lifecycle.render import encryption_configuration, render_bucket
 from sandbox.deploy import UnsupportedResourceError, deploy
-from sandbox.emulator import Emulator
+from sandbox.emulator import AwsEmulator
 from tests.e2e.conftest import CONFIG, STACK, Deployed
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.emulators("moto", "localstack")]
 POLICY = load_policy()
 
 
@@ -81,13 +81,13 @@ def test_deploying_again_changes_nothing(deployed: Deployed) -> None:
     assert after == before
 
 
-def test_another_stack_gets_other_names(emulator: Emulator, deployed: Deployed) -> None:
+def test_another_stack_gets_other_names(emulator: AwsEmulator, deployed: Deployed) -> None:
     other = deploy(emulator.endpoint_url, stack="other", config={**CONFIG, "recgov:namePrefix": "recgov-e2e"})
     assert set(other.outputs["buckets"].values()).isdisjoint(deployed.outputs["buckets"].values())
     assert set(other.outputs["keyArns"].values()).isdisjoint(deployed.outputs["keyArns"].values())
 
 
-def test_a_policy_beyond_the_law_deploys_nothing(emulator: Emulator, deployed: Deployed) -> None:
+def test_a_policy_beyond_the_law_deploys_nothing(emulator: AwsEmulator, deployed: Deployed) -> None:
     count = len(deployed.client("s3").list_buckets()["Buckets"])
     with pytest.raises(pulumi.RunError, match="quality"):
         deploy(emulator.endpoint_url, stack="illegal",
@@ -95,7 +95,7 @@ def test_a_policy_beyond_the_law_deploys_nothing(emulator: Emulator, deployed: D
     assert len(deployed.client("s3").list_buckets()["Buckets"]) == count
 
 
-def test_an_unsupported_resource_is_refused_by_its_type(emulator: Emulator, tmp_path: Path) -> None:
+def test_an_unsupported_resource_is_refused_by_its_type(emulator: AwsEmulator, tmp_path: Path) -> None:
     program = tmp_path / "__main__.py"
     program.write_text("import pulumi_aws as aws\naws.sqs.Queue('orders')\n", encoding="utf-8")
     with pytest.raises(UnsupportedResourceError, match=r"aws:sqs/queue:Queue \(orders\)"):

@@ -62,8 +62,9 @@ with stack outputs naming the key's ARN, the encryption check compares the confi
 no key description; the logging check reads lifecycle, versioning, lock and tags of the *log*
 bucket (the fault on the log bucket itself is its own test)."""
 
-ALSO_UNREADABLE = {"GetBucketEncryption": {"RG-KMS-KEY-ROTATION", "RG-KMS-KEY-POLICY"}}
-"""The key is found through the encryption configuration: without it, its rotation and policy cannot be asked."""
+ALSO_UNREADABLE = {"GetBucketEncryption": {"RG-KMS-KEY-ENABLED", "RG-KMS-KEY-ROTATION", "RG-KMS-KEY-POLICY"}}
+"""The key is found through the encryption configuration: without it, its state, rotation and policy cannot be
+asked."""
 
 
 FAULTED_BUCKETS = (f"{PREFIX}-quality", f"{PREFIX}-proof", f"{PREFIX}-evaluations")

@@ -17,9 +17,18 @@ from governance.audit.source import connect
 from governance.model import Status
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
-from sandbox.emulator import Emulator
+from sandbox.emulator import AwsEmulator
 
 BUCKET = "recgov-t-quality-live"
+pytestmark = pytest.mark.emulators("moto", "localstack")
+
+
+HEAD_FIELDS_NEEDING = {
+    "get_object_retention": ("ObjectLockMode", "ObjectLockRetainUntilDate"),
+    "get_object_legal_hold": ("ObjectLockLegalHoldStatus",),
+}
+"""HeadObject returns these fields only to a caller allowed the matching call (s3:GetObjectRetention,
+s3:GetObjectLegalHold)."""
 
 
 class Recording:
@@ -35,7 +44,11 @@ class Recording:
                 self.calls[name] += 1
                 if name in self.deny:  # as AWS answers a caller without the permission
                     raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, name)
-                return attr(*args, **kwargs)
+                answer = attr(*args, **kwargs)
+                if name == "head_object":
+                    hidden = {f for call in self.deny for f in HEAD_FIELDS_NEEDING.get(call, ())}
+                    answer = {k: v for k, v in answer.items() if k not in hidden}
+                return answer
             return wrapped
         if name == "get_paginator":
             def paginator(op: str) -> Any:
@@ -46,7 +59,7 @@ class Recording:
 
 
 @pytest.fixture
-def populated(clean_emulator: Emulator) -> Any:
+def populated(clean_emulator: AwsEmulator) -> Any:
     s3 = boto3.client("s3", region_name=clean_emulator.region)
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": clean_emulator.region},
                      ObjectLockEnabledForBucket=True)
@@ -113,8 +126,8 @@ def test_keys_only_listing_skips_head_and_marks_fields_unreadable(populated: Any
 
 
 def test_lock_fields_hidden_from_the_caller_are_errors_not_passes(populated: Any, default_policy: Policy) -> None:
-    # An object whose HEAD carries no retention makes the listing ask GetObjectRetention; denied, the
-    # lock checks cannot be judged for the bucket.
+    # A caller without s3:GetObjectRetention gets no retention in HEAD, as S3 answers it; the listing
+    # then asks GetObjectRetention and, denied, the lock checks cannot be judged for the bucket.
     populated.put_object(Bucket=BUCKET, Key="quality/2025/05/07/CALL-HELD.wav", Body=b"x",
                          ServerSideEncryption="aws:kms", ObjectLockLegalHoldStatus="ON")
     s3 = Recording(populated, deny=frozenset({"get_object_retention"}))
