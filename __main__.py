@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from lifecycle.access import principal_arn
-from lifecycle.components import AuditorRole, GovernedBucket, GovernedBucketArgs
+from lifecycle.components import AuditorRole, GovernedBucket, GovernedBucketArgs, InventoryTables, InventoryTablesArgs
 from lifecycle.legal import WRITE_ONCE, Purpose
 from lifecycle.loader import load_policy_file
 from lifecycle.policy import PolicyError
@@ -23,7 +23,7 @@ from lifecycle.stack_config import StackSettings, parse_stack_settings
 config = pulumi.Config("recgov")
 try:
     settings: StackSettings = parse_stack_settings(
-        {key: config.get_object(key) for key in ("purposes", "principals")}
+        {key: config.get_object(key) for key in ("purposes", "principals", "athena")}
         | {key: config.get(key) for key in ("policyFile", "namePrefix", "deployerArn", "trustedAccountArn")},
         stack=pulumi.get_stack(),
     )
@@ -80,6 +80,14 @@ for purpose in (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS, Purpose.EVI
             protect=purpose in WRITE_ONCE,
         ),
     )
+
+if settings.athena is not None:
+    tables = InventoryTables(f"{prefix}-inventory-tables", InventoryTablesArgs(
+        settings.athena.database, settings.athena.since, buckets[Purpose.ACCESS_LOGS].bucket.bucket,
+        {str(p): b.bucket.bucket for p, b in buckets.items() if render_bucket(policy[p]).inventory},
+    ))
+    pulumi.export("inventoryTables", {p: pulumi.Output.concat(settings.athena.database, ".", t.name)
+                                      for p, t in tables.tables.items()})
 
 pulumi.export("buckets", {str(p): b.bucket.bucket for p, b in buckets.items()})
 pulumi.export("keyArns", {str(p): b.key.arn for p, b in buckets.items() if b.key is not None})

@@ -23,6 +23,10 @@ def test_defaults_from_the_stack_name() -> None:
         ({"principals": {"quality": {"reader": []}}}, "non-empty list"),
         ({"deployerArn": "me"}, "recgov:deployerArn"),
         ({"purposes": ["quality"]}, "recgov:purposes"),
+        ({"athena": "inventories"}, "recgov:athena: expected a mapping"),
+        ({"athena": {"database": "Inventories-Prod"}}, "recgov:athena.database"),
+        ({"athena": {"database": "inventories", "since": "2025"}}, "recgov:athena.since"),
+        ({"athena": {"database": "inventories", "table": "x"}}, "recgov:athena.table: unknown setting"),
     ],
 )
 def test_bad_settings(raw: dict[str, object], fragment: str) -> None:
@@ -34,3 +38,9 @@ def test_assumed_role_sessions_become_their_role() -> None:
     session = "arn:aws:sts::123456789012:assumed-role/Deployer/ci"
     assert principal_arn(session) == "arn:aws:iam::123456789012:role/Deployer"
     assert principal_arn("arn:aws:iam::123456789012:user/alice") == "arn:aws:iam::123456789012:user/alice"
+
+
+def test_athena_settings() -> None:
+    assert parse_stack_settings({}, stack="dev").athena is None
+    athena = parse_stack_settings({"athena": {"database": "recgov_inventories"}}, stack="dev").athena
+    assert athena is not None and (athena.database, athena.since) == ("recgov_inventories", "2025-01-01")
