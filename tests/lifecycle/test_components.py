@@ -297,7 +297,8 @@ def test_no_athena_table_unless_the_stack_asks(default_run: ProgramRun) -> None:
 def test_the_athena_tables_are_the_inventories_as_aws_documents_them(run_stack: Runner) -> None:
     run = run_stack({"athena": {"database": "recgov_inventories", "since": "2025-03-01"}})
     assert inputs(run, f"{PREFIX}-inventory-tables-database")["name"] == "recgov_inventories"
-    tables = {r.inputs["name"]: numbers_as_ints(dict(r.inputs)) for r in run.of_type("aws:glue/catalogTable:CatalogTable")}
+    tables = {r.inputs["name"]: numbers_as_ints(dict(r.inputs))
+              for r in run.of_type("aws:glue/catalogTable:CatalogTable")}
     assert set(tables) == set(LOCKED), "one table per inventoried purpose"
     proof = tables["proof"]
     assert proof["databaseName"] == "recgov_inventories" and proof["tableType"] == "EXTERNAL_TABLE"
@@ -305,7 +306,8 @@ def test_the_athena_tables_are_the_inventories_as_aws_documents_them(run_stack: 
     storage = proof["storageDescriptor"]
     assert storage["location"] == f"s3://{PREFIX}-access-logs-0a1b2c3/inventory/{PREFIX}-proof-0a1b2c3/recgov-daily/hive/"
     assert storage["inputFormat"] == "org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat"
-    assert storage["serDeInfo"] == {"serializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}
+    serde = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    assert storage["serDeInfo"] == {"serializationLibrary": serde}
     declared = {c["name"]: c["type"] for c in storage["columns"]}
     assert (declared["last_modified_date"], declared["object_lock_retain_until_date"]) == ("timestamp", "bigint")
     assert {"key", "version_id", "is_delete_marker", "encryption_status", "object_lock_mode",
