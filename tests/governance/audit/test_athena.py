@@ -21,7 +21,10 @@ from typing import Any
 
 import duckdb
 import pytest
+import sqlglot
 from botocore.exceptions import ClientError
+from sqlglot import exp
+from sqlglot.errors import ParseError
 
 from governance.audit.athena import (
     QUERY_BYTES_LIMIT,
@@ -304,10 +307,6 @@ def test_five_thousand_data_files_fit_athenas_query_limit(tmp_path: Path, defaul
 
 def test_every_statement_parses_as_trino(tmp_path: Path, default_policy: Policy) -> None:
     """Each statement the engine sends, in every typing, is one SELECT that Trino's grammar accepts."""
-    sqlglot = pytest.importorskip("sqlglot")
-    from sqlglot import exp
-    from sqlglot.errors import ParseError
-
     t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF, sample=3)
     sent: list[str] = []
     for typing in TYPINGS:
