@@ -46,6 +46,7 @@ def sql_type(column: str) -> str:
     """The SQL type of an audited column: booleans and timestamps are typed, the rest is text."""
     return "BOOLEAN" if column in BOOLEANS else "TIMESTAMP" if column in TIMESTAMPS else "VARCHAR"
 
+
 EPOCH_MILLIS = "CAST(from_unixtime({} / 1000e0, 'UTC') AS TIMESTAMP)"
 """An Athena ``bigint`` of milliseconds since the epoch as the UTC timestamp it counts (AWS's DDL types
 ``object_lock_retain_until_date`` so, and its older DDL ``last_modified_date`` too)."""
@@ -328,8 +329,8 @@ def _register_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
 def merge_register(groups: Iterable[Mapping[str, Any]], limit: int) -> list[dict[str, Any]]:
     """The register's first ``limit`` rows from the groups' ``holds`` lists, in the register's order.
 
-    A null-versioned object's empty version id (``''`` in Parquet, an empty CSV field) is null, as the
-    Athena engine's register gives it: one spelling whatever the format.
+    A null-versioned object's empty version id (``''`` in Parquet, an empty CSV field, either on
+    Athena) is null: one spelling whatever the format and the engine.
     """
     rows = [{**h, "version_id": h.get("version_id") or None} for g in groups for h in (g.get("holds") or ())]
     return sorted(rows, key=_register_order)[:limit]
