@@ -25,7 +25,7 @@ POLICY_KEYS = {
 }
 OVERRIDE_KEYS = {"retentionDays", "objectLockMode", "objectLockDays", "samplingRate"}
 """What a stack may change: numbers and the lock mode. Texts belong to the policy's owner."""
-STACK_KEYS = {"purposes", "policyFile", "namePrefix", "deployerArn", "principals", "trustedAccountArn"}
+STACK_KEYS = {"purposes", "policyFile", "namePrefix", "deployerArn", "principals", "trustedAccountArn", "athena"}
 """Every ``recgov:`` config key the program reads (documented in the README)."""
 
 

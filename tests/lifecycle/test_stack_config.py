@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lifecycle.access import principal_arn
+from lifecycle.loader import read_stack_config
 from lifecycle.policy import PolicyError
 from lifecycle.stack_config import parse_stack_settings
 
@@ -44,3 +47,11 @@ def test_athena_settings() -> None:
     assert parse_stack_settings({}, stack="dev").athena is None
     athena = parse_stack_settings({"athena": {"database": "recgov_inventories"}}, stack="dev").athena
     assert athena is not None and (athena.database, athena.since) == ("recgov_inventories", "2025-01-01")
+
+
+def test_a_stack_file_may_name_the_athena_database(tmp_path: Path) -> None:
+    """The CLI reads stack files with the program's keys: recgov:athena is one of them."""
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text("config:\n  recgov:athena:\n    database: recgov_inventories\n", encoding="utf-8")
+    settings = parse_stack_settings(read_stack_config(path), stack="prod")
+    assert settings.athena is not None and settings.athena.database == "recgov_inventories"
