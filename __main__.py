@@ -20,6 +20,8 @@ from lifecycle.components import (
     ConnectRecordingStorageArgs,
     GovernedBucket,
     GovernedBucketArgs,
+    InventoryTables,
+    InventoryTablesArgs,
     connect_service_role,
 )
 from lifecycle.legal import Purpose
@@ -32,7 +34,7 @@ from lifecycle.stack_config import CONNECT_PURPOSE, StackSettings, parse_stack_s
 config = pulumi.Config("recgov")
 try:
     settings: StackSettings = parse_stack_settings(
-        {key: config.get_object(key) for key in ("purposes", "principals", "amazonConnect")}
+        {key: config.get_object(key) for key in ("purposes", "principals", "amazonConnect", "athena")}
         | {key: config.get(key) for key in ("policyFile", "namePrefix", "deployerArn", "trustedAccountArn")},
         stack=pulumi.get_stack(),
     )
@@ -118,8 +120,15 @@ if auditor_role is not None:
     auditor_role.grant_reads(
         [b.bucket.arn for b in buckets.values()],
         [b.key.arn for b in buckets.values() if b.key is not None],
-        buckets[Purpose.ACCESS_LOGS].bucket.arn,
+        logs.bucket.arn,
     )
+if settings.athena is not None:
+    tables = InventoryTables(f"{prefix}-inventory-tables", InventoryTablesArgs(
+        settings.athena.database, settings.athena.since, logs.bucket.bucket,
+        {str(p): b.bucket.bucket for p, b in buckets.items() if render_bucket(policy[p]).inventory},
+    ))
+    pulumi.export("inventoryTables", {p: pulumi.Output.concat(settings.athena.database, ".", t.name)
+                                      for p, t in tables.tables.items()})
 
 pulumi.export("buckets", {str(p): b.bucket.bucket for p, b in buckets.items()})
 pulumi.export("keyArns", {str(p): b.key.arn for p, b in buckets.items() if b.key is not None})

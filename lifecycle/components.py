@@ -27,6 +27,16 @@ from lifecycle.access import (
     role_permissions,
     trust_policy,
 )
+from lifecycle.inventory_table import (
+    IGNORE_KEY_OUTPUT,
+    PARQUET_SERDE,
+    PARTITION,
+    SYMLINK_INPUT,
+    columns,
+    hive_location,
+    table_name,
+    table_parameters,
+)
 from lifecycle.purposes import traits
 from lifecycle.render import INVENTORY_ID, BucketSpec, encryption_configuration, inventory_configuration
 
@@ -382,3 +392,53 @@ class ConnectRecordingStorage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.ready)),
         )
         self.register_outputs({"association_id": self.storage.association_id})
+
+
+@dataclass(frozen=True)
+class InventoryTablesArgs:
+    """The Glue database to create and, per purpose, the bucket whose inventory gets a table."""
+
+    database: str
+    since: str
+    inventory_bucket: pulumi.Input[str]
+    sources: Mapping[str, pulumi.Input[str]]
+
+
+class InventoryTables(pulumi.ComponentResource):
+    """A Glue database with one Athena table per governed bucket's S3 Inventory (``--engine athena``).
+
+    Each table is the one ``lifecycle.inventory_table`` derives from the inventory the program
+    configures: AWS's Parquet DDL over the delivery's Hive symlink files, ``dt`` projected hourly.
+    """
+
+    database: aws.glue.CatalogDatabase
+    tables: dict[str, aws.glue.CatalogTable]
+
+    def __init__(self, name: str, args: InventoryTablesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("recgov:audit:InventoryTables", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.database = aws.glue.CatalogDatabase(
+            f"{name}-database", name=args.database,
+            description="recgov: S3 Inventory tables of the governed buckets, for the object audit", opts=child,
+        )
+        self.tables = {}
+        for purpose, source in args.sources.items():
+            location = pulumi.Output.all(args.inventory_bucket, source).apply(lambda v: hive_location(v[0], v[1]))
+            self.tables[purpose] = aws.glue.CatalogTable(
+                f"{name}-{purpose}",
+                database_name=self.database.name,
+                name=table_name(purpose),
+                table_type="EXTERNAL_TABLE",
+                parameters=table_parameters(args.since),
+                partition_keys=[{"name": PARTITION, "type": "string"}],
+                storage_descriptor={
+                    "location": location,
+                    "input_format": SYMLINK_INPUT,
+                    "output_format": IGNORE_KEY_OUTPUT,
+                    "ser_de_info": {"serialization_library": PARQUET_SERDE},
+                    "columns": [{"name": n, "type": t} for n, t in columns()],
+                },
+                opts=child,
+            )
+        self.register_outputs({"database": self.database.name,
+                               "tables": {p: t.name for p, t in self.tables.items()}})

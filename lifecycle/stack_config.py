@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lifecycle.inventory_table import DATABASE_NAME, DEFAULT_SINCE, SINCE
 from lifecycle.layouts import prefix_problems
 from lifecycle.legal import Purpose
 from lifecycle.policy import PolicyError
@@ -57,6 +58,14 @@ class AmazonConnect:
 
 
 @dataclass(frozen=True)
+class AthenaSettings:
+    """``recgov:athena``: the Glue database of the inventories' tables, and the first day their dt projects."""
+
+    database: str
+    since: str = DEFAULT_SINCE
+
+
+@dataclass(frozen=True)
 class StackSettings:
     """Everything a stack configures besides the policy file's contents."""
 
@@ -67,6 +76,28 @@ class StackSettings:
     deployer_arn: str | None = None
     trusted_account_arn: str | None = None
     amazon_connect: AmazonConnect | None = None
+    athena: AthenaSettings | None = None
+    """When set, the program declares the inventories' Athena tables (see lifecycle.inventory_table)."""
+
+
+def _athena(raw: Any, problems: list[str]) -> AthenaSettings | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        problems.append("recgov:athena: expected a mapping with a database (and optionally since: YYYY-MM-DD).")
+        return None
+    unknown = sorted(set(raw) - {"database", "since"})
+    if unknown:
+        problems.append(f"recgov:athena.{unknown[0]}: unknown setting; use database and since.")
+    database, since = raw.get("database"), raw.get("since", DEFAULT_SINCE)
+    if not isinstance(database, str) or not DATABASE_NAME.match(database):
+        problems.append(f"recgov:athena.database: {database!r} must be 1-255 lower-case letters, digits or "
+                        "underscores (a Glue database name Athena can query).")
+        return None
+    if not isinstance(since, str) or not SINCE.match(since):
+        problems.append(f"recgov:athena.since: {since!r} must be a date YYYY-MM-DD (the first inventory delivery).")
+        return None
+    return AthenaSettings(database, since)
 
 
 def _arn(where: str, value: Any, problems: list[str]) -> str | None:
@@ -183,6 +214,7 @@ def parse_stack_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings
         deployer_arn=_arn("recgov:deployerArn", deployer, problems) if deployer else None,
         trusted_account_arn=_arn("recgov:trustedAccountArn", trusted, problems) if trusted else None,
         amazon_connect=connect,
+        athena=_athena(raw.get("athena"), problems),
     )
     if problems:
         raise PolicyError(problems)

@@ -17,6 +17,7 @@ ACRONYMS = {
     "id": "ID",
     "sseAlgorithm": "SSEAlgorithm",
     "kmsMasterKeyId": "KMSMasterKeyID",
+    "serDeInfo": "SerdeInfo",
 }
 """Keys whose API spelling is not the camelCase name with a capital first letter."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lifecycle import wire
-from lifecycle.wire import tag_list
+from lifecycle.wire import api_value, tag_list
 
 Outputs = dict[str, Any]
 
@@ -243,6 +243,46 @@ def _inventory_applier(ctx: ApplyContext, name: str, inputs: Mapping[str, Any]) 
     return resource_id, dict(inputs)
 
 
+# --- Glue ---------------------------------------------------------------------------------------
+
+
+def glue_database(ctx: ApplyContext, name: str, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    """``aws:glue/catalogDatabase:CatalogDatabase``; its id is ``<catalog id>:<name>``, as in the provider."""
+    glue = ctx.clients("glue")
+    physical = inputs.get("name") or ctx.physical_name(name)
+    database = {"Name": physical, "Description": inputs.get("description", "")}
+    try:
+        glue.create_database(DatabaseInput=database)
+    except ClientError as err:
+        if _code(err) != "AlreadyExistsException":
+            raise
+        glue.update_database(Name=physical, DatabaseInput=database)
+    arn = f"arn:aws:glue:{ctx.region}:{ctx.account_id}:database/{physical}"
+    return f"{ctx.account_id}:{physical}", {**inputs, "name": physical, "arn": arn, "catalogId": ctx.account_id}
+
+
+def glue_table_input(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A catalog table's ``TableInput``: the wire format in API shape, its parameters' keys kept verbatim."""
+    table: dict[str, Any] = {k: api_value(inputs[w]) for w, k in (
+        ("tableType", "TableType"), ("partitionKeys", "PartitionKeys"), ("storageDescriptor", "StorageDescriptor"))
+        if w in inputs}
+    return {"Name": str(inputs["name"]), **table, "Parameters": dict(inputs.get("parameters") or {})}
+
+
+def glue_table(ctx: ApplyContext, name: str, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    """``aws:glue/catalogTable:CatalogTable``; its id is ``<catalog id>:<database>:<name>``, as in the provider."""
+    glue, database = ctx.clients("glue"), str(inputs["databaseName"])
+    table = glue_table_input(inputs)
+    try:
+        glue.create_table(DatabaseName=database, TableInput=table)
+    except ClientError as err:
+        if _code(err) != "AlreadyExistsException":
+            raise
+        glue.update_table(DatabaseName=database, TableInput=table)
+    arn = f"arn:aws:glue:{ctx.region}:{ctx.account_id}:table/{database}/{table['Name']}"
+    return f"{ctx.account_id}:{database}:{table['Name']}", {**inputs, "arn": arn, "catalogId": ctx.account_id}
+
+
 Applier = Callable[[ApplyContext, str, Mapping[str, Any]], tuple[str, Outputs]]
 
 APPLIERS: dict[str, Applier] = {
@@ -263,6 +303,8 @@ APPLIERS: dict[str, Applier] = {
     "aws:kms/alias:Alias": kms_alias,
     "aws:iam/role:Role": iam_role,
     "aws:iam/rolePolicy:RolePolicy": iam_role_policy,
+    "aws:glue/catalogDatabase:CatalogDatabase": glue_database,
+    "aws:glue/catalogTable:CatalogTable": glue_table,
 }
 """Exactly the resource types ``lifecycle.components`` emits; anything else is refused by name."""
 

@@ -99,7 +99,8 @@ def _inventory_audit(target: InventoryTarget, policy: Policy, options: Options) 
         manifest = read_s3_manifest(target.location, s3)
         verify_etags(s3, manifest)
         t = thresholds_for(policy, _purpose(target, manifest.source_bucket), options.as_of, options.sample)
-        audit = audit_athena(boto3.client("athena"), options.athena, manifest, t, options.register_limit)
+        audit = audit_athena(boto3.client("athena"), options.athena, manifest, t, options.register_limit,
+                             boto3.client("glue"))
         return audit, {"manifest": target.location, "format": manifest.file_format, "files": len(manifest.files)}
     with open_inventory(target.location, background=True) as inv:
         # DuckDB is imported once the checksums have started: its tenth of a second of loading then

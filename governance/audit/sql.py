@@ -4,7 +4,8 @@ Every finding is one aggregate over the inventory, so a single scan computes the
 standard SQL that DuckDB and Trino both run; the few functions they name differently are looked up
 in :data:`FUNCTIONS`, and arrays leave Athena as JSON text because its result API returns strings.
 The relation queried has AWS's snake_case inventory columns with typed values (booleans and
-timestamps), as in the Athena table AWS documents for Parquet and ORC inventories.
+timestamps): DuckDB's view gives them so, and on Athena :func:`athena_source` reads the table's own
+typing (timestamp, epoch-millisecond bigint or text, as AWS's DDLs declare them) into that shape.
 """
 
 from __future__ import annotations
@@ -47,8 +48,57 @@ def sql_type(column: str) -> str:
     """The SQL type of an audited column: booleans and timestamps are typed, the rest is text."""
     return "BOOLEAN" if column in BOOLEANS else "TIMESTAMP" if column in TIMESTAMPS else "VARCHAR"
 
+
+EPOCH_MILLIS = "CAST(from_unixtime({} / 1000e0, 'UTC') AS TIMESTAMP)"
+"""An Athena ``bigint`` of milliseconds since the epoch as the UTC timestamp it counts (AWS's DDL types
+``object_lock_retain_until_date`` so, and its older DDL ``last_modified_date`` too)."""
+ISO_8601 = "CAST(from_iso8601_timestamp(nullif({}, '')) AS TIMESTAMP)"
+"""An Athena ``string`` such as ``2025-06-01T00:00:00.000Z`` (a CSV inventory's) as its UTC timestamp."""
+URL_DECODED_KEY = "url_decode(replace(key, '+', '%20'))"
+"""A CSV inventory's key, URL-encoded form style (a space is ``+``, a ``+`` is ``%2B``), decoded the
+same way by Trino's ``url_decode`` (which reads ``+`` as a space) and DuckDB's (which does not)."""
+
+
+def typed_column(column: str, table_type: str, url_encoded: bool = False) -> str | None:
+    """The select item that reads ``column`` of an Athena table, declared ``table_type``, as the audit's type.
+
+    Timestamps may be declared ``timestamp``, ``bigint`` (epoch milliseconds) or ``string`` (ISO 8601),
+    booleans ``boolean`` or ``string``, text ``string``: every typing of AWS's DDLs for Parquet, ORC and
+    CSV inventories. ``None`` for any other type. An empty CSV field is null, never a value; a boolean
+    or timestamp text that does not parse fails the query (as the DuckDB engine refuses the file).
+    """
+    kind = table_type.strip().lower()
+    text = kind == "string" or kind.startswith(("varchar", "char"))
+    if column in TIMESTAMPS:
+        expr = (column if kind.startswith("timestamp") else EPOCH_MILLIS.format(column) if kind == "bigint"
+                else ISO_8601.format(column) if text else None)
+    elif column in BOOLEANS:
+        expr = column if kind == "boolean" else f"CAST(nullif({column}, '') AS BOOLEAN)" if text else None
+    elif text:
+        expr = URL_DECODED_KEY if column == "key" and url_encoded else column
+    else:
+        expr = None
+    return None if expr is None else expr if expr == column else f"{expr} AS {column}"
+
+
+def athena_source(relation: str, types: Mapping[str, str], fields: Iterable[str], where: str,
+                  url_encoded: bool = False) -> str:
+    """The Athena table as the relation the audit SQL reads: the audited columns with the types it expects
+    (see :func:`typed_column`), restricted by ``where`` (the delivery's partition and files)."""
+    have = set(fields)
+    items = ", ".join(str(typed_column(c, types[c], url_encoded)) for c in COLUMNS if c in have)
+    return f"(SELECT {items}\n  FROM {relation}\n  WHERE {where}) AS inventory"
+
+
 KMS_STATUSES = ("SSE-KMS", "DSSE-KMS")
 """Inventory ``EncryptionStatus`` values that mean a KMS key protects the object."""
+
+
+HELD = "upper(object_lock_legal_hold_status) = 'ON'"
+COMPLIANCE = "upper(object_lock_mode) = 'COMPLIANCE'"
+"""Lock values compared whatever their case: the API and the inventory files write ``ON`` and
+``COMPLIANCE``, the user guide's prose "On" and "Compliance"; a held version read as not held would be
+counted as over-retained, silently."""
 
 
 def literal(text: str) -> str:
@@ -165,14 +215,14 @@ def facts(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[Fact]:
     out = [Fact(MARKER, "coalesce(is_delete_marker, false)"),
            Fact("old", f"last_modified_date < {timestamp(t.age_cutoff)}")]
     if "object_lock_legal_hold_status" in have:
-        out.append(Fact("held", "object_lock_legal_hold_status = 'ON'"))
+        out.append(Fact("held", HELD))
     if "object_lock_retain_until_date" in have:
         secs = FUNCTIONS[dialect]["seconds"]
         held_for = f"{secs}(object_lock_retain_until_date) - {secs}(last_modified_date)"
         out += [Fact("lock_beyond_limit", f"{held_for} > {t.lock_limit_days * 86400}"),
                 Fact("lock_beyond_legal", f"{held_for} > {t.legal_max_days * 86400}")]
         if "object_lock_mode" in have:
-            out.append(Fact("compliance", "object_lock_mode = 'COMPLIANCE'"))
+            out.append(Fact("compliance", COMPLIANCE))
     if "encryption_status" in have:
         statuses = ", ".join(literal(s) for s in KMS_STATUSES)
         out.append(Fact("not_kms", f"coalesce(encryption_status, '') NOT IN ({statuses})"))
@@ -272,7 +322,7 @@ def masks(a: Aggregate, bit: Mapping[str, int]) -> tuple[int, int]:
     return value | sum(bit[n] for n in a.none_of), value
 
 
-HELD_VERSION = "NOT coalesce(is_delete_marker, false) AND object_lock_legal_hold_status = 'ON'"
+HELD_VERSION = f"NOT coalesce(is_delete_marker, false) AND {HELD}"
 """A version under legal hold: the legal-hold register's rows (the ``legal_holds`` aggregate's)."""
 
 
@@ -362,8 +412,12 @@ def _register_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def merge_register(groups: Iterable[Mapping[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """The register's first ``limit`` rows from the groups' ``holds`` lists, in the register's order."""
-    rows = [dict(h) for g in groups for h in (g.get("holds") or ())]
+    """The register's first ``limit`` rows from the groups' ``holds`` lists, in the register's order.
+
+    A null-versioned object's empty version id (``''`` in Parquet, an empty CSV field, either on
+    Athena) is null: one spelling whatever the format and the engine.
+    """
+    rows = [{**h, "version_id": h.get("version_id") or None} for g in groups for h in (g.get("holds") or ())]
     return sorted(rows, key=_register_order)[:limit]
 
 

@@ -89,7 +89,8 @@ def _emit(report: Report, fmt: str, output: Path | None, archive: str | None) ->
 @click.option("--engine", type=click.Choice(["duckdb", "athena"]), default="duckdb", show_default=True,
               help="duckdb reads the inventory's files here; athena queries them where they are.")
 @click.option("--athena-database", default=None, help="Athena database holding the inventory table.")
-@click.option("--athena-table", default=None, help="Athena table over the inventory (AWS's Parquet/ORC layout).")
+@click.option("--athena-table", default=None,
+              help="Athena table over the inventory, typed as any of AWS's DDLs (see docs/athena.md).")
 @click.option("--athena-workgroup", default="primary", show_default=True)
 @click.option("--athena-output", default=None, metavar="S3_URL", help="Query result location (s3://...).")
 @_options(COMMON_OPTIONS)

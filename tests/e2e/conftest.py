@@ -12,8 +12,9 @@ from sandbox.deploy import Deployment, deploy, emulator_clients
 from sandbox.emulator import AwsEmulator, emulator_environment
 
 STACK = "e2e"
-CONFIG = {"aws:region": "eu-west-3"}
-"""No overrides: the packaged policy as it stands, under the default name prefix ``recgov-e2e``."""
+CONFIG = {"aws:region": "eu-west-3", "recgov:athena": {"database": "inventories"}}
+"""No overrides: the packaged policy as it stands, under the default name prefix ``recgov-e2e``, with the
+inventories' Athena tables (``inventories.<purpose>``) that ``--engine athena`` reads."""
 
 
 @dataclass

@@ -72,6 +72,21 @@ def test_keys_rotate_and_roles_carry_their_policies(deployed: Deployed) -> None:
             assert deployed.bucket(purpose) in resources, f"{purpose} {kind} policy does not name its bucket"
 
 
+def test_the_inventories_athena_tables_are_in_the_catalog(deployed: Deployed) -> None:
+    glue = deployed.client("glue")
+    assert glue.get_database(Name="inventories")["Database"]["Name"] == "inventories"
+    names = {t["Name"] for t in glue.get_tables(DatabaseName="inventories")["TableList"]}
+    assert names == {"quality", "proof", "evaluations", "evidence"}
+    table = glue.get_table(DatabaseName="inventories", Name="proof")["Table"]
+    assert table["StorageDescriptor"]["Location"] == (
+        f"s3://{deployed.bucket('access-logs')}/inventory/{deployed.bucket('proof')}/recgov-daily/hive/")
+    assert table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")
+    assert {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}["last_modified_date"] == "timestamp"
+    assert table["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
+    assert table["Parameters"]["projection.dt.interval.unit"] == "HOURS"
+    assert deployed.outputs["inventoryTables"]["proof"] == "inventories.proof"
+
+
 def test_deploying_again_changes_nothing(deployed: Deployed) -> None:
     s3, iam, kms = deployed.client("s3"), deployed.client("iam"), deployed.client("kms")
     before = (len(s3.list_buckets()["Buckets"]), len(iam.list_roles()["Roles"]), len(kms.list_keys()["Keys"]))

@@ -347,3 +347,31 @@ def test_daily_inventory_of_every_version_into_the_log_bucket(default_run: Progr
 def test_logging_waits_for_the_log_bucket_policy(default_run: ProgramRun, purpose: str) -> None:
     log_policy = default_run.named(f"{PREFIX}-access-logs-policy")
     assert log_policy.urn in default_run.named(f"{PREFIX}-{purpose}-logging").dependencies
+
+
+def test_no_athena_table_unless_the_stack_asks(default_run: ProgramRun) -> None:
+    assert not [r for r in default_run.registrations if r.type.startswith("aws:glue/")]
+    assert "inventoryTables" not in default_run.outputs
+
+
+def test_the_athena_tables_are_the_inventories_as_aws_documents_them(run_stack: Runner) -> None:
+    run = run_stack({"athena": {"database": "recgov_inventories", "since": "2025-03-01"}})
+    assert inputs(run, f"{PREFIX}-inventory-tables-database")["name"] == "recgov_inventories"
+    tables = {r.inputs["name"]: numbers_as_ints(dict(r.inputs))
+              for r in run.of_type("aws:glue/catalogTable:CatalogTable")}
+    assert set(tables) == set(LOCKED), "one table per inventoried purpose"
+    proof = tables["proof"]
+    assert proof["databaseName"] == "recgov_inventories" and proof["tableType"] == "EXTERNAL_TABLE"
+    assert proof["partitionKeys"] == [{"name": "dt", "type": "string"}]
+    storage = proof["storageDescriptor"]
+    assert storage["location"] == f"s3://{PREFIX}-access-logs-0a1b2c3/inventory/{PREFIX}-proof-0a1b2c3/recgov-daily/hive/"
+    assert storage["inputFormat"] == "org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat"
+    serde = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    assert storage["serDeInfo"] == {"serializationLibrary": serde}
+    declared = {c["name"]: c["type"] for c in storage["columns"]}
+    assert (declared["last_modified_date"], declared["object_lock_retain_until_date"]) == ("timestamp", "bigint")
+    assert {"key", "version_id", "is_delete_marker", "encryption_status", "object_lock_mode",
+            "object_lock_legal_hold_status"} <= set(declared)
+    assert proof["parameters"]["projection.dt.range"] == "2025-03-01-00-00,NOW"
+    assert proof["parameters"]["projection.dt.interval.unit"] == "HOURS"
+    assert run.outputs["inventoryTables"]["proof"] == "recgov_inventories.proof"

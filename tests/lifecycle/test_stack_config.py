@@ -28,6 +28,10 @@ def test_defaults_from_the_stack_name() -> None:
         ({"principals": {"quality": {"reader": []}}}, "non-empty list"),
         ({"deployerArn": "me"}, "recgov:deployerArn"),
         ({"purposes": ["quality"]}, "recgov:purposes"),
+        ({"athena": "inventories"}, "recgov:athena: expected a mapping"),
+        ({"athena": {"database": "Inventories-Prod"}}, "recgov:athena.database"),
+        ({"athena": {"database": "inventories", "since": "2025"}}, "recgov:athena.since"),
+        ({"athena": {"database": "inventories", "table": "x"}}, "recgov:athena.table: unknown setting"),
     ],
 )
 def test_bad_settings(raw: dict[str, object], fragment: str) -> None:
@@ -101,3 +105,17 @@ def test_the_stack_file_accepts_amazon_connect(tmp_path: Path) -> None:
     stack.write_text(yaml.safe_dump({"config": {"recgov:amazonConnect": CONNECT}}), encoding="utf-8")
     assert "amazonConnect" in STACK_KEYS
     assert read_stack_config(stack) == {"amazonConnect": CONNECT}
+
+
+def test_athena_settings() -> None:
+    assert parse_stack_settings({}, stack="dev").athena is None
+    athena = parse_stack_settings({"athena": {"database": "recgov_inventories"}}, stack="dev").athena
+    assert athena is not None and (athena.database, athena.since) == ("recgov_inventories", "2025-01-01")
+
+
+def test_a_stack_file_may_name_the_athena_database(tmp_path: Path) -> None:
+    """The CLI reads stack files with the program's keys: recgov:athena is one of them."""
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text("config:\n  recgov:athena:\n    database: recgov_inventories\n", encoding="utf-8")
+    settings = parse_stack_settings(read_stack_config(path), stack="prod")
+    assert settings.athena is not None and settings.athena.database == "recgov_inventories"

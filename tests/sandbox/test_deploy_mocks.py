@@ -60,11 +60,12 @@ CONNECT = {"amazonConnect": {"instanceArn": "arn:aws:connect:eu-west-3:123456789
 
 def test_the_sandbox_supports_exactly_the_types_the_program_emits() -> None:
     recorder = _Recorder()
-    run_program(recorder, {}, stack="dev", program=PROGRAM)
+    # The optional Athena tables included: every type the program can emit.
+    run_program(recorder, {"recgov:athena": {"database": "inventories"}}, stack="dev", program=PROGRAM)
     assert recorder.types == set(APPLIERS)
     # With every optional setting, what the emulator cannot hold is skipped by name, nothing else.
     recorder = _Recorder()
-    run_program(recorder, CONNECT, stack="dev", program=PROGRAM)
+    run_program(recorder, {**CONNECT, "recgov:athena": {"database": "inventories"}}, stack="dev", program=PROGRAM)
     assert recorder.types == set(APPLIERS) | set(SKIPPED)
     assert not set(APPLIERS) & set(SKIPPED)
 

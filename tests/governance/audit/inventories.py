@@ -37,14 +37,16 @@ class Row:
     retain_until: datetime | None = None
     lock_mode: str | None = None
     legal_hold: str | None = "OFF"
+    null_versioned: bool = False
+    """Written while versioning was off: an all-versions inventory gives it an empty version id."""
 
 
 def _version(row: Row, i: int) -> str:
-    return row.version_id or f"v{i:06d}"
+    return "" if row.null_versioned else row.version_id or f"v{i:06d}"
 
 
 def _iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if value else ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z" if value else ""
 
 
 def _csv_bytes(bucket: str, rows: Sequence[tuple[int, Row]]) -> bytes:

@@ -205,7 +205,8 @@ def test_an_empty_csv_file_is_told_apart_without_error(tmp_path: Path) -> None:
 def _plain_conditions(t: Thresholds, fields: frozenset[str]) -> dict[str, str]:
     """Each finding written out on its own, as a reader of DESIGN section 4 would write it."""
     marker = "coalesce(is_delete_marker, false)"
-    held = "coalesce(object_lock_legal_hold_status, 'OFF') = 'ON'" if "object_lock_legal_hold_status" in fields \
+    # The lock values in any case: AWS's prose writes "On" and "Compliance" where the files write ON, COMPLIANCE.
+    held = "upper(coalesce(object_lock_legal_hold_status, 'OFF')) = 'ON'" if "object_lock_legal_hold_status" in fields \
         else "false"
     old = f"last_modified_date < TIMESTAMP '{t.age_cutoff.isoformat(sep=' ')}'"
     held_for = "epoch(object_lock_retain_until_date) - epoch(last_modified_date)"
@@ -220,7 +221,7 @@ def _plain_conditions(t: Thresholds, fields: frozenset[str]) -> dict[str, str]:
         out["lock_beyond_retention"] = f"NOT {marker} AND {limit} AND NOT ({legal})"
         out["lock_beyond_legal"] = f"NOT {marker} AND {legal}"
         if "object_lock_mode" in fields:
-            out["lock_beyond_legal_compliance"] = f"NOT {marker} AND {legal} AND object_lock_mode = 'COMPLIANCE'"
+            out["lock_beyond_legal_compliance"] = f"NOT {marker} AND {legal} AND upper(object_lock_mode) = 'COMPLIANCE'"
     if "object_lock_legal_hold_status" in fields:
         out["legal_holds"] = f"NOT {marker} AND {held}"
         out["legal_holds_aged"] = f"NOT {marker} AND {held} AND {old}"
@@ -267,8 +268,8 @@ FINDING_ROWS = st.lists(st.tuples(
     st.one_of(st.none(), st.integers(0, 400)),  # age in days at the audit date
     st.one_of(st.none(), st.integers(0, 2000)),  # days locked after the last modification
     st.sampled_from(["SSE-KMS", "DSSE-KMS", "SSE-S3", "NOT-SSE", None]),
-    st.sampled_from(["GOVERNANCE", "COMPLIANCE", None]),
-    st.sampled_from(["ON", "OFF", "on", None]),
+    st.sampled_from(["GOVERNANCE", "COMPLIANCE", "Compliance", None]),
+    st.sampled_from(["ON", "OFF", "on", "On", None]),
 ), min_size=1, max_size=60)
 
 
