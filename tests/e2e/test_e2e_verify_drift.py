@@ -20,7 +20,7 @@ from governance.verify import verify
 from lifecycle.loader import load_policy
 from sandbox.deploy import deploy
 from sandbox.drift import DRIFTS, drift
-from tests.e2e.conftest import CONFIG, STACK, Deployed
+from tests.e2e.conftest import STACK, Deployed, config_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.emulators("moto", "localstack")]
 POLICY = load_policy()
@@ -157,7 +157,7 @@ def test_drift_fails_exactly_its_checks_and_redeploy_restores(deployed: Deployed
         if change.undo is not None:
             change.undo(clients, bucket, deployed.outputs)
         # Deploying again is how drift is repaired (`pulumi up` on AWS).
-        deploy(deployed.emulator.endpoint_url, stack=STACK, config=CONFIG)
+        deploy(deployed.emulator.endpoint_url, stack=STACK, config=config_for(deployed.emulator))
     assert _failing(_verify(deployed)) == []
 
 
@@ -169,7 +169,7 @@ def test_versioning_cannot_be_suspended_on_a_locked_bucket(deployed: Deployed) -
     except ClientError as err:
         assert err.response["Error"]["Code"] == "InvalidBucketState", err
     else:
-        deploy(deployed.emulator.endpoint_url, stack=STACK, config=CONFIG)  # versioning back on
+        deploy(deployed.emulator.endpoint_url, stack=STACK, config=config_for(deployed.emulator))  # versioning back on
         assert deployed.emulator.name == "moto", f"{deployed.emulator.name} suspended a locked bucket's versioning"
         pytest.skip("moto accepts suspending versioning on an Object Lock bucket, which S3 refuses with "
                     "InvalidBucketState; the access-logs drift versioning-suspended shows the check")
