@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -76,8 +77,8 @@ def _ts(expr: str) -> str:
     return f"strftime({expr}, '%Y-%m-%dT%H:%M:%SZ')"
 
 
-def records_sql(records: int) -> str:
-    """Every record as Connect writes it, with the partition columns."""
+def records_sql(records: int, day: int) -> str:
+    """The records of contacts initiated on ``day`` (days before the end), as Connect writes them."""
     agent_arn = f"'{INSTANCE}/agent/' || md5(agent)"
     recording = (f"CASE WHEN {recorded_sql()} THEN struct_pack(DeletionReason := CAST(NULL AS VARCHAR), "
                  f"Location := '{QUALITY}/' || {key_sql()}, Status := 'AVAILABLE', Type := 'AUDIO') END")
@@ -122,9 +123,11 @@ def records_sql(records: int) -> str:
                   Name := 'BasicQueue') AS Queue,
       {recording} AS Recording, {recordings} AS Recordings,
       struct_pack(Address := '+33180000000', Type := 'TELEPHONE_NUMBER') AS SystemEndpoint,
-      CAST(NULL AS VARCHAR) AS TransferCompletedTimestamp, CAST(NULL AS VARCHAR) AS TransferredToEndpoint,
-      strftime(started, '%Y') AS year, strftime(started, '%m') AS month, strftime(started, '%d') AS day
+      CAST(NULL AS VARCHAR) AS TransferCompletedTimestamp, CAST(NULL AS VARCHAR) AS TransferredToEndpoint
     FROM ({contacts_sql(records)})
+    WHERE started >= to_timestamp({END_EPOCH} - {day + 1} * 86400)::TIMESTAMP
+      AND started < to_timestamp({END_EPOCH} - {day} * 86400)::TIMESTAMP
+    ORDER BY i
     """
 
 
@@ -143,12 +146,16 @@ def inventory_sql(records: int) -> str:
 
 def generate(out: Path, records: int) -> tuple[Path, Path]:
     """Write the records and the inventory under ``out``; returns the records directory and the manifest."""
-    con = duckdb.connect()
+    # Bounded memory: one day's file is written at a time (a partitioned COPY buffers every day at once).
+    con = duckdb.connect(config={"memory_limit": "1GB"})
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     folder = out / "records"
-    out.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY ({records_sql(records)}) TO '{folder}' "
-                "(FORMAT json, COMPRESSION gzip, PARTITION_BY (year, month, day), OVERWRITE_OR_IGNORE true)")
+    for day in range(SPREAD_SECONDS // 86400 + 1):
+        date = datetime.fromtimestamp(END_EPOCH - (day + 1) * 86400, UTC)
+        path = folder / f"year={date:%Y}" / f"month={date:%m}" / f"day={date:%d}" / f"ctr-{date:%Y-%m-%d}.json.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY ({records_sql(records, day)}) TO '{path}' (FORMAT json, COMPRESSION gzip)")
     root = out / "inventory"
     data = config_dir(root, INVENTORY_PREFIX, QUALITY, INVENTORY_ID) / "data"
     data.mkdir(parents=True, exist_ok=True)
