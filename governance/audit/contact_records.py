@@ -180,15 +180,19 @@ def _columns(attribute: str) -> str:
     return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in fields.items()) + "}"
 
 
-def _read_json(files: Sequence[RecordFile], attribute: str, filename: bool = False) -> str:
-    """One relation over every file: gzip is told by its magic bytes, not by a suffix Firehose may omit."""
+def _read_json(files: Sequence[RecordFile], attribute: str, filename: bool = False, fmt: str = "auto") -> str:
+    """One relation over every file: gzip is told by its magic bytes, not by a suffix Firehose may omit.
+
+    ``auto`` tells JSON Lines (split and parsed in parallel) from concatenated objects file by file;
+    ``unstructured`` reads either anywhere, a little slower, and is the fallback when ``auto`` refuses.
+    """
     parts = []
     for compressed in (True, False):
         chosen = [f for f in files if f.gzip is compressed]
         if chosen:
             paths = "[" + ", ".join(literal(str(f.path)) for f in chosen) + "]"
             parts.append(
-                f"SELECT * FROM read_json({paths}, columns = {_columns(attribute)}, format = 'unstructured', "
+                f"SELECT * FROM read_json({paths}, columns = {_columns(attribute)}, format = {literal(fmt)}, "
                 f"records = true, compression = {literal('gzip' if compressed else 'none')}"
                 f"{', filename = true' if filename else ''})"
             )
@@ -229,7 +233,7 @@ def _locations(status: str) -> str:
             "lambda l: l LIKE '%_/_%')")
 
 
-def scan_sql(files: Sequence[RecordFile], attribute: str) -> str:
+def scan_sql(files: Sequence[RecordFile], attribute: str, fmt: str = "auto") -> str:
     """Create the table of contacts: each ContactId's latest delivery and the worst problem of any."""
     return (
         f"CREATE OR REPLACE TEMP TABLE {RECORDS} AS SELECT ContactId AS contact_id, max(problem) AS problem, "
@@ -241,7 +245,7 @@ def scan_sql(files: Sequence[RecordFile], attribute: str) -> str:
         # Only calls need their recordings: other channels' transcripts stay out of the state.
         f"locs := CASE WHEN Channel = 'VOICE' THEN {_locations('')} END, "
         f"gone := CASE WHEN Channel = 'VOICE' THEN {_locations('DELETED')} END) AS latest "
-        f"FROM ({_read_json(files, attribute)})) GROUP BY ContactId"
+        f"FROM ({_read_json(files, attribute, fmt=fmt)})) GROUP BY ContactId"
     )
 
 
@@ -261,15 +265,22 @@ def relations_sql() -> list[str]:
 def load_contact_records(con: duckdb.DuckDBPyConnection, files: Sequence[RecordFile], location: str,
                          attribute: str = DEFAULT_ATTRIBUTE) -> ContactRecords:
     """Create ``calls`` and ``recording_locations`` from the files, or raise ContactRecordsError."""
+    fmt = "auto"
     try:
-        con.execute(scan_sql(files, attribute))
+        try:
+            con.execute(scan_sql(files, attribute))
+        except duckdb.Error:
+            # A file auto-detected as JSON Lines may hold a line of concatenated objects further on.
+            fmt = "unstructured"
+            con.execute(scan_sql(files, attribute, fmt))
         problem, deliveries, contacts = con.execute(
             f"SELECT max(problem), sum(deliveries), count(*) FROM {RECORDS}").fetchone() or (0, 0, 0)
     except duckdb.Error as exc:
         raise ContactRecordsError(first_problem(files, attribute) or _duckdb_sentence(location, exc)) from None
     if problem:
         culprit = con.execute(
-            f"SELECT filename FROM ({_read_json(files, attribute, filename=True)}) WHERE ({_problem()}) > 0 LIMIT 1"
+            f"SELECT filename FROM ({_read_json(files, attribute, filename=True, fmt=fmt)}) "
+            f"WHERE ({_problem()}) > 0 LIMIT 1"
         ).fetchone()
         suspects = [f for f in files if culprit and str(f.path) == culprit[0]] or list(files)
         raise ContactRecordsError(first_problem(suspects, attribute)

@@ -94,6 +94,14 @@ def test_every_format_gives_the_same_calls(tmp_path: Path, encode: Callable[[lis
                     ("c2", "bob", datetime(2025, 5, 1, 9, 0), None)]
 
 
+def test_lines_of_concatenated_objects_are_read(tmp_path: Path) -> None:
+    """JSON Lines at first, then a line holding two objects (a delimiter processor added mid-stream)."""
+    records = [record(f"c{n}", "alice", START + timedelta(minutes=n)) for n in range(40)]
+    (tmp_path / "mixed").write_bytes(jsonl(records[:30]) + concatenated(records[30:]) + b"\n")
+    loaded = load(connect(), tmp_path)
+    assert (loaded.deliveries, loaded.calls) == (40, 40)
+
+
 def test_duplicates_keep_the_latest_delivery_whatever_the_file_order(tmp_path: Path) -> None:
     late = record("c1", "bob", START, updated=timedelta(hours=2), tx="TX-9")
     early = record("c1", "alice", START, updated=timedelta(minutes=5))
