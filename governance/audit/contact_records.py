@@ -324,7 +324,8 @@ def record_problem(record: Any, attribute: str = DEFAULT_ATTRIBUTE) -> str | Non
             return f"has {name} {value!r}, which is not a date and time"
     for name, kind in (("Agent", dict), ("Attributes", dict), ("Recording", dict), ("Recordings", list)):
         if record.get(name) is not None and not isinstance(record[name], kind):
-            return f"has a {name} that is not a JSON {'object' if kind is dict else 'array'}"
+            article = "an" if name[0] in "AEIOU" else "a"
+            return f"has {article} {name} that is not a JSON {'object' if kind is dict else 'array'}"
     agent = record.get("Agent")
     if agent is not None and not _text(agent.get("Username")):
         return PROBLEMS[6]

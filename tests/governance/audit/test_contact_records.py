@@ -151,7 +151,7 @@ def _with(**changes: Any) -> dict[str, Any]:
         (_with(LastUpdateTimestamp="2025-05-01 08:00"), "without a time zone"),
         (_with(Agent={"ARN": "arn:aws:connect:eu-west-3:1:agent/x"}), "line 2: the contact record has an Agent "
                                                                      "without a Username"),
-        (_with(Agent="bob"), "line 2: the contact record has a Agent that is not a JSON object"),
+        (_with(Agent="bob"), "line 2: the contact record has an Agent that is not a JSON object"),
     ],
     ids=["contact-id", "initiation", "last-update", "no-zone", "no-zone-update", "agent-username", "agent-type"],
 )
