@@ -205,9 +205,11 @@ def _utc(column: str) -> str:
 
 
 def _zoned(column: str) -> str:
-    # The cast accepts a time without a zone (as local, here UTC); the suffix check refuses it.
-    return (f"((right({column}, 1) = 'Z' OR substr({column}, -6, 1) IN ('+', '-') "
-            f"OR substr({column}, -5, 1) IN ('+', '-')) AND TRY_CAST({column} AS TIMESTAMPTZ) IS NOT NULL)")
+    # The cast accepts a date alone or a time without a zone (as local, here UTC); the checks on the
+    # separator and the suffix refuse both, as :data:`ZONED` does, at a fraction of a regex's cost.
+    return (f"(substr({column}, 11, 1) IN ('T', ' ') AND (right({column}, 1) = 'Z' "
+            f"OR substr({column}, -6, 1) IN ('+', '-') OR substr({column}, -5, 1) IN ('+', '-')) "
+            f"AND TRY_CAST({column} AS TIMESTAMPTZ) IS NOT NULL)")
 
 
 def _problem() -> str:

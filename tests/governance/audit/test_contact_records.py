@@ -149,11 +149,13 @@ def _with(**changes: Any) -> dict[str, Any]:
         (_with(InitiationTimestamp="2025-05-01T08:00:00"), "line 2: the contact record has InitiationTimestamp "
                                                            "'2025-05-01T08:00:00' without a time zone"),
         (_with(LastUpdateTimestamp="2025-05-01 08:00"), "without a time zone"),
+        (_with(InitiationTimestamp="2025-05-01"), "has InitiationTimestamp '2025-05-01' without a time zone"),
         (_with(Agent={"ARN": "arn:aws:connect:eu-west-3:1:agent/x"}), "line 2: the contact record has an Agent "
                                                                      "without a Username"),
         (_with(Agent="bob"), "line 2: the contact record has an Agent that is not a JSON object"),
     ],
-    ids=["contact-id", "initiation", "last-update", "no-zone", "no-zone-update", "agent-username", "agent-type"],
+    ids=["contact-id", "initiation", "last-update", "no-zone", "no-zone-update", "date-only", "agent-username",
+         "agent-type"],
 )
 def test_a_bad_record_is_refused_naming_file_and_line(tmp_path: Path, bad: dict[str, Any], words: str) -> None:
     (tmp_path / "good.json").write_bytes(jsonl([record("c0", "alice", START)]))
