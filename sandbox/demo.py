@@ -3,16 +3,20 @@
 Start the emulator, deploy the real program (stack ``dev``), write synthetic recordings through the
 recorder roles, optionally inject drift, verify the buckets, audit the objects they hold and the
 proportion of calls recorded, write every report format and one combined HTML page, stop the emulator.
-This is an emulation for trying and testing; production deployments use ``pulumi up``.
+With ``platform="amazon-connect"`` the quality purpose uses Amazon Connect's key layout (set through
+the stack's ``recgov:purposes`` config) and the calls come from Connect's contact records, read back
+from an S3 prefix. This is an emulation for trying and testing; production deployments use ``pulumi up``.
 """
 
 from __future__ import annotations
 
+import copy
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from governance.audit.run import Options, audit_objects, proportionality_report
 from governance.model import ExitCode, Report, Status
@@ -21,19 +25,24 @@ from governance.report.html import render_combined
 from governance.targets import Target
 from governance.verify import verify
 from lifecycle.legal import Purpose
-from lifecycle.loader import load_policy_file, read_stack_config
+from lifecycle.loader import CONFIG_NAMESPACE, load_policy_file, read_stack_config
 from lifecycle.policy import Policy
 from lifecycle.purposes import PURPOSES, RECORDING_PURPOSES
 from lifecycle.stack_config import parse_stack_settings
-from sandbox.deploy import deploy, emulator_clients
+from sandbox.connect_seed import KEY_PREFIX, ContactRecordsWritten, seed_connect
+from sandbox.deploy import deploy, emulator_clients, stack_config
 from sandbox.drift import DEMO_DRIFTS, drift
 from sandbox.emulator import Emulator, emulator_environment
-from sandbox.seed import bucket_policies_lifted, seed
+from sandbox.seed import SeedResult, bucket_policies_lifted, seed
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK = "dev"
 EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "junit": "junit.xml",
               "sarif": "sarif"}
+PLATFORMS = ("recgov", "amazon-connect")
+"""Where the demo's recordings come from: recgov's own convention, or Amazon Connect."""
+OVER_RECORDED = "AGENT-03"
+"""Under ``--drift`` on Amazon Connect, every call of this agent is recorded for quality."""
 AUDITED = tuple(p for p, t in PURPOSES.items() if not t.log_target and p is not Purpose.EVIDENCE)
 """Buckets whose objects the demo audits by live listing (the emulator writes no S3 Inventory); the
 evidence bucket is empty until reports are archived."""
@@ -75,19 +84,53 @@ class DemoRun:
 Principals = dict[str, dict[str, tuple[str, ...]]]
 
 
-def stack_policy(stack: str = STACK, project_dir: Path = PROJECT_DIR) -> tuple[Policy, Principals]:
-    """The stack's effective policy and its configured principals, as the program reads them."""
-    settings = parse_stack_settings(read_stack_config(project_dir / f"Pulumi.{stack}.yaml"), stack=stack)
+def stack_policy(stack: str = STACK, project_dir: Path = PROJECT_DIR,
+                 config: Mapping[str, Any] | None = None) -> tuple[Policy, Principals]:
+    """The stack's effective policy and its configured principals, as the program reads them.
+
+    ``config`` is the whole stack config (``Pulumi.<stack>.yaml``'s ``config``) when it is not the file's.
+    """
+    prefix = f"{CONFIG_NAMESPACE}:"
+    raw = (read_stack_config(project_dir / f"Pulumi.{stack}.yaml") if config is None else
+           {k.removeprefix(prefix): v for k, v in config.items() if k.startswith(prefix)})
+    settings = parse_stack_settings(raw, stack=stack)
     policy_path = project_dir / settings.policy_file if settings.policy_file else None
     principals = {k: dict(v) for k, v in settings.principals.items()}
     return load_policy_file(policy_path, settings.purposes), principals
 
 
-def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80) -> DemoRun:
-    """Run the demo, writing the reports, stack outputs and calls export to ``out_dir``."""
+def connect_config(stack: str = STACK, project_dir: Path = PROJECT_DIR,
+                   key_prefix: str = KEY_PREFIX) -> dict[str, Any]:
+    """The stack's config with the quality purpose on Amazon Connect's layout under ``key_prefix``."""
+    config = copy.deepcopy(stack_config(stack, project_dir))
+    purposes = config.setdefault(f"{CONFIG_NAMESPACE}:purposes", {})
+    purposes["quality"] = {**(purposes.get("quality") or {}), "layout": "amazon-connect", "keyPrefix": key_prefix}
+    return config
+
+
+def _seed_connect(run: DemoRun, emu: Emulator, outputs: Mapping[str, Any], out_dir: Path, calls: int, rate: float,
+                  inject_drift: bool, records_bucket: str) -> tuple[SeedResult, ContactRecordsWritten]:
+    def describe() -> str:
+        seeded, records = done
+        return (f"{len(seeded.calls)} calls; {seeded.count('quality')} quality recordings under {KEY_PREFIX} "
+                f"({seeded.count('quality') / len(seeded.calls):.0%}), {seeded.count('proof')} proof recordings; "
+                f"{records.deliveries} contact records of {records.contacts} contacts "
+                f"({records.deliveries - records.contacts} redelivered) in {records.url}")
+
+    with run.step("seed", describe):
+        done = seed_connect(emu.endpoint_url, outputs, out_dir, records_bucket=records_bucket, calls=calls,
+                            sampling_rate=rate, over_recorded=OVER_RECORDED if inject_drift else None,
+                            region=emu.region)
+    return done
+
+
+def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80, platform: str = "recgov") -> DemoRun:
+    """Run the demo, writing the reports, stack outputs and calls export (or contact records) to ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     run = DemoRun()
-    policy, principals = stack_policy()
+    connect = platform == "amazon-connect"
+    config = connect_config() if connect else None
+    policy, principals = stack_policy(config=config)
     rate = policy[Purpose.QUALITY].sampling_rate or 0.25
     emu = Emulator()
     with run.step("emulator", lambda: f"moto server on {emu.endpoint_url} (in this process, discarded at exit)"):
@@ -95,15 +138,21 @@ def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80) -> D
     with emu, emulator_environment(emu):
         with run.step("deploy", lambda: f"stack {STACK}: {len(deployment.applied)} resources applied, "
                                         f"buckets {', '.join(sorted(deployment.outputs['buckets'].values()))}"):
-            deployment = deploy(emu.endpoint_url, stack=STACK, project_dir=PROJECT_DIR)
+            deployment = deploy(emu.endpoint_url, stack=STACK, config=config, project_dir=PROJECT_DIR)
         outputs_file = out_dir / "stack-outputs.json"
         outputs_file.write_text(deployment.outputs_json(), encoding="utf-8")
         run.written.append(outputs_file)
-        with run.step("seed", lambda: f"{len(seeded.calls)} calls; {seeded.count('quality')} quality recordings "
-                                      f"({seeded.count('quality') / len(seeded.calls):.0%} sample), "
-                                      f"{seeded.count('proof')} proof recordings (calls with a transaction)"):
-            seeded = seed(emu.endpoint_url, deployment.outputs, out_dir, calls=calls, sampling_rate=rate,
-                          region=emu.region)
+        records: ContactRecordsWritten | None = None
+        if connect:
+            records_bucket = f"{deployment.outputs['buckets']['quality'].rsplit('-quality', 1)[0]}-contact-records"
+            seeded, records = _seed_connect(run, emu, deployment.outputs, out_dir, calls, rate, inject_drift,
+                                            records_bucket)
+        else:
+            with run.step("seed", lambda: f"{len(seeded.calls)} calls; {seeded.count('quality')} quality "
+                                          f"recordings ({seeded.count('quality') / len(seeded.calls):.0%} sample), "
+                                          f"{seeded.count('proof')} proof recordings (calls with a transaction)"):
+                seeded = seed(emu.endpoint_url, deployment.outputs, out_dir, calls=calls, sampling_rate=rate,
+                              region=emu.region)
         run.written.append(seeded.calls_export)
         if inject_drift:
             chosen = [drift(name) for name in DEMO_DRIFTS]
@@ -128,7 +177,11 @@ def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80) -> D
         with run.step("sampling", lambda: f"{len(ratio.tables.get('agent_months', []))} agent-months; "
                                           f"{ratio.summary.failed} failed, {ratio.summary.errors} errors"):
             recordings = [t for t in listed if t.purpose in RECORDING_PURPOSES]
-            ratio = proportionality_report(policy, seeded.calls_export, [], recordings, Options(workers=4))
+            if records is None:
+                ratio = proportionality_report(policy, seeded.calls_export, [], recordings, Options(workers=4))
+            else:  # read back through S3, as an auditor would from the stream's destination
+                ratio = proportionality_report(policy, None, [], recordings, Options(workers=4),
+                                               contact_records=records.url)
             run.audits.append(ratio)
     for report in run.reports:
         for fmt in FORMATS:

@@ -99,10 +99,27 @@ PROOF_TX = CheckMeta(
     "Record for proof only the calls that contain the transaction; erase the others.",
     "Every proof recording matched to a call is of a call that concluded a transaction.",
 )
+PROP_LOCATION_MISSING = CheckMeta(
+    "RG-PROP-LOCATION-MISSING", "Every recording a contact record locates within the retention is in its bucket",
+    Severity.MEDIUM, ("R1", "R8"), (*INVENTORY_READ, *LISTING, "s3:GetObject (contact records)"),
+    "Find where the recordings went: erased outside the lifecycle (mark them deleted in the platform, so the "
+    "record says so) or copied to a bucket no policy governs.",
+    "Amazon Connect contact records name each recording's location; a recording younger than the purpose's "
+    "retention that the bucket does not hold in any version was recorded and then removed or moved: deleting "
+    "recordings after the fact does not undo having recorded the call.",
+)
+PROP_LOCATION_UNAUDITED = CheckMeta(
+    "RG-PROP-LOCATION-UNAUDITED", "Every recording a contact record locates lies in an audited bucket",
+    Severity.MEDIUM, ("R1", "R8"), ("s3:GetObject (contact records)",),
+    "Audit every bucket the platform records into (--bucket NAME=PURPOSE or --inventory), or bring the "
+    "recordings under a governed bucket.",
+    "A recording outside the audited buckets cannot be counted in its agent's rate: the result is an error "
+    "(unverified), never a silent omission.",
+)
 
 OBJECT_CHECKS = (AGE, MARKER_AGE, LOCK_RETENTION, LOCK_LEGAL, LEGAL_HOLD, KMS, KEY_NAME, OUTSIDE_LAYOUT,
                  DERIVED_ORPHAN, MULTIPART)
-PROPORTIONALITY_CHECKS = (PROP_RATE, PROP_UNMATCHED, PROOF_TX)
+PROPORTIONALITY_CHECKS = (PROP_RATE, PROP_UNMATCHED, PROOF_TX, PROP_LOCATION_MISSING, PROP_LOCATION_UNAUDITED)
 
 
 def retention_citations(purpose: Purpose) -> tuple[str, ...]:

@@ -25,3 +25,7 @@ class UnsupportedFormatError(AuditInputError):
 
 class CallsFileError(AuditInputError):
     """The calls export has missing columns, empty identifiers or dates that are not ISO 8601 UTC."""
+
+
+class ContactRecordsError(AuditInputError):
+    """Contact records that are not JSON, lack a required field, or carry a time without a zone."""

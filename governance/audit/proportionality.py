@@ -4,13 +4,17 @@ proof recordings against the transactions they must prove.
 Recordings are counted from every version, current or not: recording every call and then deleting
 some is still recording every call (CNIL SAN-2023-008). A recording is tied to its call by the call
 id its key layout extracts (:mod:`lifecycle.layouts`); the platform's metadata beside a recording and
-objects outside the layout are not recordings.
+objects outside the layout are not recordings. Where the calls come from a platform's contact records
+(:mod:`governance.audit.contact_records`), a recording is tied to the contact whose record names its
+location first, and by its key only when no record does: the platform warns a file name does not
+always carry the contact id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -39,30 +43,44 @@ class RecordingSource:
     relation: str
     layout: KeyLayout = LAYOUTS[DEFAULT_LAYOUT]
     prefix: str = ""
+    located: str | None = None
+    """The relation of recordings located by contact records (call_id, bucket, key, day, deleted), if any."""
 
     @classmethod
-    def of(cls, bucket: str, purpose: Purpose, relation: str, policy: Policy) -> RecordingSource:
+    def of(cls, bucket: str, purpose: Purpose, relation: str, policy: Policy,
+           located: str | None = None) -> RecordingSource:
         """A source whose layout and prefix are the policy's for the purpose."""
         p = policy[purpose]
-        return cls(bucket, purpose, relation, p.key_layout, p.recording_prefix)
+        return cls(bucket, purpose, relation, p.key_layout, p.recording_prefix, located)
 
 
 def recordings_sql(source: RecordingSource) -> str:
-    """The recordings of one source (platform metadata and other objects left out): key, call id, UTC day."""
+    """The recordings of one source (platform metadata and other objects left out): key, call id, UTC day.
+
+    With located recordings, an object a contact record names is that contact's recording whatever its
+    key says (its day from the key, else the contact's); the others are tied by the layout's call id.
+    """
     pattern = literal(source.layout.recording_pattern(source.prefix))
     metadata = source.layout.metadata_pattern(source.prefix)
-    not_metadata = f" AND NOT regexp_matches(key, {literal(metadata)})" if metadata else ""
+    not_metadata = f" AND NOT regexp_matches(o.key, {literal(metadata)})" if metadata else ""
     year, month, day, call = source.layout.groups
 
     def group(n: int) -> str:
-        return f"regexp_extract(key, {pattern}, {n})"
+        return f"regexp_extract(o.key, {pattern}, {n})"
 
+    # An impossible date (2025/02/31) is no day, as the key check says, rather than an error.
+    key_day = f"TRY_CAST(concat({group(year)}, '-', {group(month)}, '-', {group(day)}) AS DATE)"
+    recording = f"regexp_matches(o.key, {pattern}){not_metadata}"
+    live = "NOT coalesce(o.is_delete_marker, false)"
+    if source.located is None:
+        return (f"SELECT o.key, {group(call)} AS call_id, {key_day} AS day FROM {source.relation} o "
+                f"WHERE {live} AND {recording}")
+    located = (f"(SELECT key, any_value(call_id) AS call_id, any_value(day) AS day FROM {source.located} "
+               f"WHERE bucket = {literal(source.bucket)} GROUP BY key)")
     return (
-        f"SELECT key, {group(call)} AS call_id, "
-        # An impossible date (2025/02/31) is no day, as the key check says, rather than an error.
-        f"TRY_CAST(concat({group(year)}, '-', {group(month)}, '-', {group(day)}) AS DATE) "
-        f"AS day FROM {source.relation} WHERE NOT coalesce(is_delete_marker, false) "
-        f"AND regexp_matches(key, {pattern}){not_metadata}"
+        f"SELECT o.key, coalesce(l.call_id, {group(call)}) AS call_id, coalesce({key_day}, l.day) AS day "
+        f"FROM {source.relation} o LEFT JOIN {located} l ON l.key = o.key "
+        f"WHERE {live} AND (l.call_id IS NOT NULL OR ({recording}))"
     )
 
 
@@ -88,7 +106,9 @@ def agent_months(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSour
         f"WITH recorded AS (SELECT DISTINCT call_id FROM ({recorded})) "
         "SELECT c.agent_id, strftime(c.started_at, '%Y-%m') AS month, count(DISTINCT c.call_id) AS calls, "
         "count(DISTINCT r.call_id) AS recordings "
-        f"FROM {CALLS} c LEFT JOIN recorded r ON r.call_id = c.call_id GROUP BY ALL ORDER BY 1, 2"
+        # A contact no agent handled (contact records only) is in no agent's rate.
+        f"FROM {CALLS} c LEFT JOIN recorded r ON r.call_id = c.call_id WHERE c.agent_id IS NOT NULL "
+        "GROUP BY ALL ORDER BY 1, 2"
     ))
 
 
@@ -187,9 +207,77 @@ def proof_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSour
                   observed=observed, citations=cite("R3"))
 
 
+def _objects_sql(sources: Sequence[RecordingSource]) -> str:
+    return " UNION ALL ".join(
+        f"SELECT {literal(s.bucket)} AS bucket, key FROM {s.relation} WHERE NOT coalesce(is_delete_marker, false)"
+        for s in sources
+    )
+
+
+def missing_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], policy: Policy,
+                   purpose: Purpose, as_of: date, sample: int) -> Result | None:
+    """Recordings the contact records place in a bucket of ``purpose`` that holds no version of them.
+
+    Only contacts younger than the purpose's retention count: older recordings are gone by the
+    lifecycle, as they must be, while their records live on. A recording the platform marks DELETED
+    is expected to be gone.
+    """
+    chosen = [s for s in sources if s.purpose is purpose and s.located]
+    if not chosen:
+        return None
+    located = chosen[0].located
+    since = as_of - timedelta(days=policy[purpose].retention_days)
+    buckets = ", ".join(literal(s.bucket) for s in chosen)
+    count, first = con.execute(
+        f"SELECT count(*), min('s3://' || l.bucket || '/' || l.key, {int(sample)}) FROM {located} l "
+        f"WHERE l.bucket IN ({buckets}) AND NOT l.deleted AND l.day > DATE {literal(since.isoformat())} "
+        f"AND NOT EXISTS (SELECT 1 FROM ({_objects_sql(chosen)}) o WHERE o.bucket = l.bucket AND o.key = l.key)"
+    ).fetchone() or (0, None)
+    meta = catalog.PROP_LOCATION_MISSING
+    where = _buckets(chosen, purpose)
+    observed = {"count": int(count), "first_keys": keys_of(first), "since": since.isoformat()}
+    if count:
+        return Result(meta.id, where, str(purpose), Status.FAIL, meta.severity,
+                      f"{count} {purpose} recordings that contact records of the last "
+                      f"{policy[purpose].retention_days} days place in {where} are not there (no version, not "
+                      f"marked DELETED by the platform): recorded, then moved or erased outside the lifecycle. "
+                      f"First: {', '.join(keys_of(first)[:3])}.",
+                      observed=observed, expected="every located recording within the retention is in the bucket",
+                      citations=cite(*meta.rules))
+    return Result(meta.id, where, str(purpose), Status.PASS, meta.severity,
+                  f"Every {purpose} recording the contact records of the last {policy[purpose].retention_days} "
+                  f"days place in {where} is there.", observed=observed, citations=cite(*meta.rules))
+
+
+def unaudited_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource],
+                     sample: int) -> Result | None:
+    """Recordings the contact records place in buckets that are not being audited: never dropped."""
+    located = next((s.located for s in sources if s.located), None)
+    if located is None:
+        return None
+    audited = ", ".join(literal(b) for b in sorted({s.bucket for s in sources}))
+    rows = con.execute(
+        f"SELECT bucket, count(*) AS n, count(DISTINCT call_id) FROM {located} WHERE bucket NOT IN ({audited}) "
+        f"GROUP BY bucket ORDER BY n DESC, bucket LIMIT {int(sample)}"
+    ).fetchall()
+    total = con.execute(f"SELECT count(*) FROM {located} WHERE bucket NOT IN ({audited})").fetchone() or (0,)
+    meta = catalog.PROP_LOCATION_UNAUDITED
+    observed = {"count": int(total[0]), "buckets": {str(b): int(n) for b, n, _ in rows}}
+    if total[0]:
+        named = ", ".join(f"{b} ({n})" for b, n, _ in rows)
+        return Result(meta.id, "contact records", "", Status.ERROR, meta.severity,
+                      f"{total[0]} recordings named by the contact records lie in buckets not audited here: {named}; "
+                      "their calls' rates cannot be verified: audit those buckets too (--bucket NAME=PURPOSE or "
+                      "--inventory).", observed=observed, citations=cite(*meta.rules))
+    return Result(meta.id, "contact records", "", Status.PASS, meta.severity,
+                  "Every recording named by the contact records lies in an audited bucket.",
+                  observed=observed, citations=cite(*meta.rules))
+
+
 def judge(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], policy: Policy,
-          sample: int = 10) -> tuple[list[Result], dict[str, list[dict[str, Any]]]]:
+          sample: int = 10, as_of: date | None = None) -> tuple[list[Result], dict[str, list[dict[str, Any]]]]:
     """Every proportionality result, and the per-agent, per-month table."""
+    today = as_of or datetime.now(UTC).date()
     results: list[Result] = []
     tables: dict[str, list[dict[str, Any]]] = {}
     for purpose in sorted({s.purpose for s in sources}, key=list(Purpose).index):
@@ -203,4 +291,7 @@ def judge(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], po
             results.append(proof_result(con, sources, purpose, sample))
         if proportion is not None:
             results.append(unmatched_result(con, sources, purpose, sample))
-    return results, tables
+            missing = missing_result(con, sources, policy, purpose, today, sample)
+            results += [missing] if missing else []
+    unaudited = unaudited_result(con, sources, sample)
+    return results + ([unaudited] if unaudited else []), tables

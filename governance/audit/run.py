@@ -165,18 +165,33 @@ def audit_objects(policy: Policy, inventories: Sequence[InventoryTarget], bucket
     )
 
 
-def proportionality_report(policy: Policy, calls: Path, inventories: Sequence[InventoryTarget],
+def proportionality_report(policy: Policy, calls: Path | None, inventories: Sequence[InventoryTarget],
                            buckets: Sequence[Target], options: Options,
-                           s3_factory: Callable[[], Any] = s3_client) -> Report:
-    """Quality recording rates per agent and month, and proof recordings against transactions."""
+                           s3_factory: Callable[[], Any] = s3_client, *, contact_records: str | None = None,
+                           transaction_attribute: str = "transaction_id") -> Report:
+    """Quality recording rates per agent and month, and proof recordings against transactions.
+
+    The calls come from exactly one of ``calls`` (the calls export) and ``contact_records`` (a file,
+    directory or ``s3://`` prefix of Amazon Connect contact records).
+    """
     from governance.audit.calls import load_calls
+    from governance.audit.contact_records import LOCATIONS, load_contact_records, record_files
     from governance.audit.live import list_bucket, load_listing
     from governance.audit.proportionality import RecordingSource, judge
     from governance.audit.source import connect, create_view
 
+    if (calls is None) == (contact_records is None):
+        raise AuditInputError("give exactly one of --calls CSV and --contact-records PATH.")
     con = connect(options.memory_limit, options.threads)
     try:
-        count = load_calls(con, calls)
+        located: str | None = None
+        if calls is not None:
+            target: dict[str, Any] = {"calls": str(calls), "calls_count": load_calls(con, calls)}
+        else:
+            with record_files(str(contact_records), s3_factory) as files:
+                loaded = load_contact_records(con, files, str(contact_records), transaction_attribute)
+            target = {**loaded.described(), "calls_count": loaded.calls, "transaction_attribute": transaction_attribute}
+            located = LOCATIONS
         sources: list[RecordingSource] = []
         described: list[dict[str, Any]] = []
         with ExitStack() as stack:
@@ -184,28 +199,31 @@ def proportionality_report(policy: Policy, calls: Path, inventories: Sequence[In
                 inv = stack.enter_context(open_inventory(inv_target.location))
                 purpose = _purpose(inv_target, inv.manifest.source_bucket)
                 create_view(con, inv, f"recordings_{i}")
-                sources.append(RecordingSource.of(inv.manifest.source_bucket, purpose, f"recordings_{i}", policy))
+                sources.append(RecordingSource.of(inv.manifest.source_bucket, purpose, f"recordings_{i}", policy,
+                                                  located))
                 described.append({"bucket": inv.manifest.source_bucket, "purpose": str(purpose),
                                   "manifest": inv_target.location})
             if buckets:
                 s3 = s3_factory()
-                for j, target in enumerate(buckets):
+                for j, bucket_target in enumerate(buckets):
                     name = f"listed_{j}"
                     try:
-                        listing = list_bucket(s3, target.bucket, options.workers, details=False)
+                        listing = list_bucket(s3, bucket_target.bucket, options.workers, details=False)
                     except (ClientError, BotoCoreError) as exc:
-                        raise AuditInputError(f"s3://{target.bucket}: cannot be listed ({exc}).") from None
+                        raise AuditInputError(f"s3://{bucket_target.bucket}: cannot be listed ({exc}).") from None
                     load_listing(con, listing, name)
-                    sources.append(RecordingSource.of(target.bucket, target.purpose, name, policy))
-                    described.append({"bucket": target.bucket, "purpose": str(target.purpose), "listing": True})
+                    sources.append(RecordingSource.of(bucket_target.bucket, bucket_target.purpose, name, policy,
+                                                      located))
+                    described.append({"bucket": bucket_target.bucket, "purpose": str(bucket_target.purpose),
+                                      "listing": True})
             if not any(s.purpose in RECORDING_PURPOSES for s in sources):
                 raise AuditInputError("proportionality needs a quality or proof bucket (inventory or --bucket).")
-            results, tables = judge(con, sources, policy, options.sample)
+            results, tables = judge(con, sources, policy, options.sample, options.as_of.date())
     finally:
         con.close()
     return Report(
         results=tuple(results),
-        target={"calls": str(calls), "calls_count": count, "sources": described},
+        target={**target, "sources": described},
         policy_digest=policy.digest, generated_at=_now(), tool_version=__version__, kind="proportionality",
         checks=catalog.PROPORTIONALITY_CHECKS, tables=tables,
     )

@@ -129,27 +129,50 @@ def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...]
 
 
 @click.command("proportionality")
-@click.option("--calls", "calls", required=True, type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--calls", "calls", default=None, type=click.Path(path_type=Path, dir_okay=False),
               help="Calls export: call_id, agent_id, started_at (ISO 8601 UTC), transaction_id.")
+@click.option("--contact-records", "contact_records", default=None, metavar="PATH",
+              help="Amazon Connect contact records (JSON Lines or concatenated JSON, gzip or not): a file, a "
+                   "directory (walked recursively) or s3://BUCKET/PREFIX. Give this or --calls.")
+@click.option("--transaction-attribute", default="transaction_id", show_default=True, metavar="NAME",
+              help="The contact attribute holding a contact's transaction id (proof recordings).")
+@click.option("--endpoint-url", default=None, help="S3 endpoint (default: AWS, or AWS_ENDPOINT_URL).")
 @_options(SOURCE_OPTIONS)
 @_options(COMMON_OPTIONS)
-def proportionality_command(calls: Path, inventories: tuple[str, ...], buckets: tuple[str, ...],
+def proportionality_command(calls: Path | None, contact_records: str | None, transaction_attribute: str,
+                            endpoint_url: str | None, inventories: tuple[str, ...], buckets: tuple[str, ...],
                             purpose: str | None, policy_path: Path | None, stack_config: Path | None, fmt: str,
                             output: Path | None, archive: str | None, sample: int, workers: int,
                             memory_limit: str) -> None:
     """Quality recordings per agent and month against the calls handled; proof against transactions.
 
-    A monthly rate above the policy's sampling rate fails (R2); at or above 95 % it is critical:
-    systematic recording of an employee (R1). Proof recordings of calls without a transaction fail (R3).
-    The per-agent, per-month table is part of every format.
+    The calls handled come from the calls export (--calls) or from Amazon Connect contact records
+    (--contact-records): one record per ContactId, the latest LastUpdateTimestamp; a call is a VOICE
+    contact, its agent Agent.Username, its month that of InitiationTimestamp (UTC); its recordings
+    are those its record locates, else those whose key names the contact. A monthly rate above the
+    policy's sampling rate fails (R2); at or above 95 % it is critical: systematic recording of an
+    employee (R1). Proof recordings of calls without a transaction fail (R3). The per-agent,
+    per-month table is part of every format.
 
-    Example: recgov proportionality --calls calls.csv --bucket recgov-prod-quality=quality --format markdown
+    Example: recgov proportionality --contact-records s3://acme-ctr/connect/ --bucket acme-quality=quality
     """
+    if (calls is None) == (contact_records is None):
+        fail_usage("give exactly one of --calls CSV and --contact-records PATH.")
+    if not transaction_attribute:
+        fail_usage("--transaction-attribute needs the name of a contact attribute.")
     policy = effective_policy(policy_path, stack_config)
     inv_targets, listed = _targets(inventories, buckets, purpose)
     options = Options(sample=sample, workers=workers, memory_limit=memory_limit)
+
+    def s3_factory() -> Any:
+        import boto3
+
+        return boto3.client("s3", endpoint_url=endpoint_url) if endpoint_url else boto3.client("s3")
+
     try:
-        report = proportionality_report(policy, calls, inv_targets, listed, options)
+        report = proportionality_report(policy, calls, inv_targets, listed, options, s3_factory,
+                                        contact_records=contact_records,
+                                        transaction_attribute=transaction_attribute)
     except AuditInputError as err:
         fail_usage(str(err))
         return

@@ -65,20 +65,26 @@ def sandbox_deploy(endpoint_url: str, stack: str, output: Path | None) -> None:
               show_default=True, help="Directory for the reports, stack outputs and calls export.")
 @click.option("--drift", "inject_drift", is_flag=True,
               help="Inject a few misconfigurations after deploying, and end with the failures (exit 1).")
-def demo_command(out_dir: Path, inject_drift: bool) -> None:
+@click.option("--platform", type=click.Choice(["recgov", "amazon-connect"]), default="recgov", show_default=True,
+              help="Where recordings come from: recgov's own key convention and calls export, or Amazon Connect "
+                   "(its key layout for quality, and contact records read back from S3).")
+def demo_command(out_dir: Path, inject_drift: bool, platform: str) -> None:
     """The whole flow offline: emulator, deploy, synthetic recordings, verify, reports.
 
     Starts an embedded AWS emulator (moto) on loopback, deploys the `dev` stack of the Pulumi program
     to it, writes synthetic recordings through the recorder roles, verifies every bucket and writes
-    the reports to --out. An emulation for trying and testing; production deployments use `pulumi up`.
-    Exit 0 when compliant, 1 with --drift (or any violation).
+    the reports to --out. With --platform amazon-connect, quality recordings follow Amazon Connect's
+    layout (connect/acme/CallRecordings) and the calls are its contact records (gzip JSON Lines by
+    day, some delivered twice), written to --out and to an S3 prefix proportionality reads; --drift
+    then also records every call of one agent. An emulation for trying and testing; production
+    deployments use `pulumi up`. Exit 0 when compliant, 1 with --drift (or any violation).
 
-    Example: recgov demo --out reports
+    Example: recgov demo --out reports --platform amazon-connect
     """
     from sandbox.demo import run_demo, summary_lines
 
     started = time.perf_counter()
-    run = run_demo(out_dir, inject_drift=inject_drift)
+    run = run_demo(out_dir, inject_drift=inject_drift, platform=platform)
     for line in summary_lines(run):
         click.echo(line)
     click.echo(f"\nDone in {time.perf_counter() - started:.1f} s; exit {run.exit_code}.")
