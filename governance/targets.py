@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle.access import Principals
-from lifecycle.legal import Purpose
+from lifecycle.legal import LockMode, Purpose
+from lifecycle.policy import Policy, PurposePolicy, validate
 
 
 class TargetError(ValueError):
@@ -62,6 +63,8 @@ class StackOutputs:
     auditor_arns: tuple[str, ...] = ()
     deployer_arn: str | None = None
     policy_digest: str | None = None
+    policy: Mapping[str, Any] | None = None
+    """The effective policy the program deployed (``Policy.as_dict``), when the outputs carry it."""
 
     @classmethod
     def from_dict(cls, doc: Any, source: str = "stack outputs") -> StackOutputs:
@@ -82,6 +85,7 @@ class StackOutputs:
             auditor_arns=_arns(doc.get("auditorRoleArn")),
             deployer_arn=str(doc["deployerArn"]) if doc.get("deployerArn") else None,
             policy_digest=str(doc["policyDigest"]) if doc.get("policyDigest") else None,
+            policy=doc["policy"] if isinstance(doc.get("policy"), Mapping) else None,
         )
 
     @classmethod
@@ -94,6 +98,34 @@ class StackOutputs:
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise TargetError(f"{path}: the stack outputs are not valid JSON ({err}).") from None
         return cls.from_dict(doc, str(path))
+
+    def deployed_policy(self) -> Policy | None:
+        """The policy the program deployed, validated against this version's legal limits.
+
+        None when the outputs carry no policy (a stack deployed before the program exported it).
+        Raises TargetError when the exported settings do not match ``policyDigest`` (the file was
+        edited) and PolicyError when this version's legal limits refuse them.
+        """
+        if self.policy is None:
+            return None
+        problems: list[str] = []
+        entries: list[PurposePolicy] = []
+        for name, entry in self.policy.items():
+            try:
+                purpose = Purpose(str(name))
+                values = dict(entry)
+                mode = values.pop("lock_mode", None)
+                entries.append(PurposePolicy(purpose=purpose, lock_mode=LockMode(mode) if mode else None,
+                                             **values))
+            except (TypeError, ValueError):
+                problems.append(f"the stack outputs' policy entry {str(name)!r} is not a policy this version reads.")
+        if problems:
+            raise TargetError(problems[0])
+        policy = Policy(tuple(sorted(entries, key=lambda p: list(Purpose).index(p.purpose))))
+        if self.policy_digest and policy.digest != self.policy_digest:
+            raise TargetError(f"the stack outputs' policy does not match their policyDigest {self.policy_digest}; "
+                              "export them again with pulumi stack output --json.")
+        return validate(policy)
 
     def targets(self) -> list[Target]:
         """One target per exported bucket."""

@@ -38,6 +38,16 @@ def verdict(summary: Summary) -> str:
     return VERDICTS[summary.exit_code]
 
 
+def plural(n: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 key``, ``2 keys``: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else (plural_form or noun + 's')}"
+
+
+def counts(summary: Summary) -> str:
+    """``3 passed, 1 failed, 1 error``: the counts as the command line prints them."""
+    return f"{summary.passed} passed, {summary.failed} failed, {plural(summary.errors, 'error')}"
+
+
 def summary_sentence(summary: Summary) -> str:
     """``4 results: 2 pass, 1 fail, 1 error`` (or a warning that nothing was verified)."""
     total = summary.passed + summary.failed + summary.errors
@@ -45,6 +55,11 @@ def summary_sentence(summary: Summary) -> str:
         return "no results: nothing was verified, which is not evidence of compliance"
     noun = "result" if total == 1 else "results"
     return f"{total} {noun}: {summary.passed} pass, {summary.failed} fail, {summary.errors} error"
+
+
+def notices(report: Report) -> list[str]:
+    """The sentences to read before the results: the outage first, if any, then the notices."""
+    return ([report.outage] if report.outage else []) + list(report.notices)
 
 
 def triage_order(results: Iterable[Result]) -> list[Result]:

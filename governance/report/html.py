@@ -29,6 +29,7 @@ from governance.report.html_sections import (
     controls_catalogue,
     esc,
     kind_title,
+    notices_block,
     provenance,
     purpose_sections,
     rules_section,
@@ -54,6 +55,7 @@ def _report_body(report: Report, anchor: str, level: int) -> str:
     purposes = purpose_sections(report, anchor, level + 1)
     nav = "".join(f'<li><a href="#{ident}">{esc(heading)}</a></li>' for ident, heading, _ in purposes)
     parts = [
+        notices_block(report),
         f"<h{level}>Provenance</h{level}>",
         provenance(report),
         f"<nav><h{level}>Contents</h{level}><ol>{nav}</ol></nav>" if nav else "",
@@ -66,7 +68,7 @@ def _report_body(report: Report, anchor: str, level: int) -> str:
         controls_catalogue(report, level),
     ]
     if not report.results:
-        parts.insert(2, "<p><b>Nothing was verified.</b> A run without results is no evidence of compliance.</p>")
+        parts.insert(3, "<p><b>Nothing was verified.</b> A run without results is no evidence of compliance.</p>")
     return "\n".join(p for p in parts if p)
 
 

@@ -17,6 +17,7 @@ from governance.report.common import (
     compact_json,
     dump_json,
     jsonable,
+    notices,
     rule_info,
     summary_sentence,
     triage_order,
@@ -75,6 +76,12 @@ def verdict_banner(summary: Summary, kicker: str, level: int, word: str | None =
         f"<p>{esc(summary_sentence(summary))}.</p>"
         f'<ul class="counts">{tiles}</ul></div>'
     )
+
+
+def notices_block(report: Report) -> str:
+    """The outage and notices, before everything else a reader sees below the verdict."""
+    items = "".join(f"<li>{esc(n)}</li>" for n in notices(report))
+    return f'<div class="notices" role="note"><h2 class="kicker">Read first</h2><ul>{items}</ul></div>' if items else ""
 
 
 def provenance(report: Report) -> str:

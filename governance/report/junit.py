@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from governance.model import Report, Result, Status
-from governance.report.common import compact_json, summary_sentence, verdict, visible
+from governance.report.common import compact_json, notices, summary_sentence, verdict, visible
 from governance.report.text import tables_text
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -74,7 +74,8 @@ def render_junit(report: Report) -> str:
     suite.extend(_testcase(r) for r in report.results)
     # Tables (per-agent rates, the legal-hold register) have no test case of their own: they are
     # evidence, carried in the suite's output so that a dashboard shows them beside the verdict.
-    out = [f"{summary_sentence(summary)}. Verdict: {verdict(summary)}.", *tables_text(report)]
+    out = [*(f"Notice: {visible(n)}" for n in notices(report)),
+           f"{summary_sentence(summary)}. Verdict: {verdict(summary)}.", *tables_text(report)]
     ET.SubElement(suite, "system-out").text = "\n".join(out)
     ET.indent(root)
     return XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"

@@ -16,6 +16,7 @@ from governance.model import Report, Result, Status
 from governance.report.common import (
     cited,
     compact_json,
+    notices,
     one_line,
     summary_sentence,
     triage_order,
@@ -87,6 +88,8 @@ def render_markdown(report: Report) -> str:
     if report.target:
         target = ", ".join(f"{escape(k)} = {escape(v)}" for k, v in sorted(report.target.items()))
         lines += ["", f"Target: {target}."]
+    for notice in notices(report):
+        lines += ["", f"> **Notice:** {escape(notice)}"]
     ordered = triage_order(report.results)
     problems = [r for r in ordered if r.status is not Status.PASS]
     passes = [r for r in ordered if r.status is Status.PASS]

@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from governance.model import Report, Status
-from governance.report.common import cited, compact_json, one_line, summary_sentence, triage_order, verdict
+from governance.report.common import (
+    cited,
+    compact_json,
+    notices,
+    one_line,
+    summary_sentence,
+    triage_order,
+    verdict,
+)
 
 RESULT_COLUMNS: tuple[tuple[str, int], ...] = (
     ("STATUS", 6),
@@ -88,6 +96,8 @@ def render_text(report: Report) -> str:
         target = ", ".join(f"{_cell(k)}={_cell(v)}" for k, v in sorted(report.target.items()))
         lines += _wrap("target: " + target, "  ")
     lines.append("")
+    for notice in notices(report):
+        lines += [*_wrap(f"NOTICE: {one_line(notice)}", "  "), ""]
     if report.results:
         headers = [h for h, _ in RESULT_COLUMNS]
         rows = [
