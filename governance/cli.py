@@ -86,13 +86,25 @@ def use_aws(endpoint_url: str | None, region: str | None) -> None:
     """Make ``--endpoint-url`` and ``--region`` apply to every client this process makes, and refuse a
     missing ``AWS_PROFILE`` up front with one sentence (exit 2) instead of a traceback later.
 
-    Both options mean what ``AWS_ENDPOINT_URL`` and ``AWS_REGION`` mean, so setting those is how the
-    inventory reader, the live listing, Athena and the archive all see them alike.
+    Both options mean what ``AWS_ENDPOINT_URL`` and ``AWS_REGION`` mean, so setting those for the
+    command's duration is how the inventory reader, the live listing, Athena and the archive all see
+    them alike; the previous values come back when the command ends (it may run inside a test).
     """
-    if endpoint_url is not None:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
-    if region is not None:
-        os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = region
+    values = {"AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    chosen = {k: v for k, v in values.items() if v is not None}
+    saved = {k: os.environ.get(k) for k in chosen}
+    os.environ.update(chosen)
+
+    def restore() -> None:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().call_on_close(restore)
     from botocore.exceptions import ProfileNotFound
 
     try:
