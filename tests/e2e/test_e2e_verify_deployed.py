@@ -38,8 +38,9 @@ def test_verify_on_the_example_stacks_outputs_alone_passes(clean_emulator: Emula
                   "--endpoint-url", url, cwd=tmp_path)
     assert same.returncode == ExitCode.COMPLIANT and "differs" not in same.stderr + same.stdout
 
-    other = recgov("verify", "--stack-outputs", "outputs.json", "--policy", str(PROJECT / "lifecycle/default_policy.yaml"),
-                   "--endpoint-url", url, "--format", "json", cwd=tmp_path)
+    packaged = str(PROJECT / "lifecycle/default_policy.yaml")
+    other = recgov("verify", "--stack-outputs", "outputs.json", "--policy", packaged, "--endpoint-url", url,
+                   "--format", "json", cwd=tmp_path)
     assert other.returncode == ExitCode.VIOLATION  # the packaged policy keeps quality 90 days, dev 60
     [note] = other.stderr.splitlines()
     assert "--policy" in note and "differs from the one this stack deployed" in note
