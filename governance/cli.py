@@ -132,6 +132,11 @@ def aws_problem(err: BaseException) -> str | None:
 
 def effective_policy(policy_path: Path | None, stack_config: Path | None = None) -> Policy:
     """The policy file with a stack's overrides applied; a refusal exits 2 with its sentences."""
+    return _policy_and_file(policy_path, stack_config)[0]
+
+
+def _policy_and_file(policy_path: Path | None, stack_config: Path | None) -> tuple[Policy, Path | None]:
+    """The effective policy and the policy file it came from (None: the packaged one)."""
     try:
         overrides = None
         if stack_config is not None:
@@ -140,7 +145,7 @@ def effective_policy(policy_path: Path | None, stack_config: Path | None = None)
             overrides = settings.purposes
             if policy_path is None and settings.policy_file:
                 policy_path = stack_config.parent / settings.policy_file
-        return load_policy_file(policy_path, overrides)
+        return load_policy_file(policy_path, overrides), policy_path
     except PolicyError as err:
         for problem in err.problems:
             click.echo(f"error: {problem}", err=True)
@@ -262,11 +267,20 @@ def policy_register(policy_path: Path | None, stack_config: Path | None, fmt: st
     """Generate the record of processing (GDPR Art. 30) for each purpose from the policy.
 
     Purpose, legal basis, categories of data and persons, recipients, erasure time limits and
-    security measures, so the register cannot drift from what the program deploys.
+    security measures, so the register cannot drift from what the program deploys. The controller,
+    its contact, the DPO's contact and transfers outside the EU come from the policy file's
+    controller: section; what is missing is shown as not configured.
 
     Example: recgov policy register --format html --output register.html
     """
-    text = render_register(effective_policy(policy_path, stack_config), fmt)
+    from lifecycle.controller import read_controller
+
+    policy, source = _policy_and_file(policy_path, stack_config)
+    controller = read_controller(source)
+    text = render_register(policy, fmt, controller)
+    if controller.missing():
+        click.echo(f"note: the register lacks {', '.join(controller.missing())}; add them under controller: in "
+                   f"{source or 'your policy file (--policy)'}.", err=True)
     if output is None:
         click.echo(text, nl=False)
     else:

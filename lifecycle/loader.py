@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from lifecycle.controller import controller_problems
 from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, LockMode, Purpose
 from lifecycle.policy import Policy, PolicyError, PurposePolicy, validate
 
@@ -119,7 +120,8 @@ def parse_policy(text: str, *, source: str = "policy") -> dict[Purpose, dict[str
     except yaml.YAMLError as exc:
         raise PolicyError([f"{source}: not valid YAML ({exc.__class__.__name__}: {exc})."]) from None
     doc = _mapping(source, doc, problems)
-    _unknown_keys(source, doc, {"version", "purposes"}, problems)
+    _unknown_keys(source, doc, {"version", "purposes", "controller"}, problems)
+    problems += controller_problems(doc.get("controller"), source)
     if doc.get("version", 1) != 1:
         problems.append(f"{source}: version {doc.get('version')!r} is not supported; use 1.")
     raw: dict[Purpose, dict[str, Any]] = {}
