@@ -1,6 +1,8 @@
 """The text report: a table for a terminal or a CI log, summary and verdict on the last line.
 
-Long cells are wrapped within their column, never cut. Control characters and line breaks in values
+Long cells are wrapped within their column, never cut, and only between words: a check id, an ARN,
+a bucket name or a key stays whole on one line, so that grep finds it; a column is as wide as its
+longest word when that is wider than its usual width. Control characters and line breaks in values
 are shown as escapes, so a hostile object key cannot forge a log line (CI systems act on lines such
 as ``::error::``) or move the terminal cursor.
 """
@@ -34,18 +36,27 @@ RESULT_COLUMNS: tuple[tuple[str, int], ...] = (
 
 TABLE_CELL_WIDTH = 40
 PROSE_WIDTH = 100
+WIDEST_COLUMN = 64
+"""A column widens to its longest word up to this (a bucket name has at most 63 characters); a longer
+word (a hostile key, a long ARN) still stays whole, on a line of its own that runs past the column."""
+
+
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in text.split()), default=0)
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_widths: Sequence[int]) -> list[str]:
-    """Lines of a left-aligned table whose cells wrap at their column's maximum width."""
+    """Lines of a left-aligned table whose cells wrap between words at their column's maximum width,
+    widened to the column's longest word: an identifier is never split across lines."""
     widths = [
-        min(limit, max([len(h), *(len(row[i]) for row in rows)]))
+        max(min(limit, max([len(h), *(len(row[i]) for row in rows)])),
+            min(WIDEST_COLUMN, max([_longest_word(h), *(_longest_word(row[i]) for row in rows)])))
         for i, (h, limit) in enumerate(zip(headers, max_widths, strict=True))
     ]
 
     def physical_lines(cells: Sequence[str]) -> list[str]:
         wrapped = [
-            textwrap.wrap(c, w, break_long_words=True, break_on_hyphens=False) or [""]
+            textwrap.wrap(c, w, break_long_words=False, break_on_hyphens=False) or [""]
             for c, w in zip(cells, widths, strict=True)
         ]
         height = max(len(w) for w in wrapped)
@@ -64,8 +75,9 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_widt
 
 
 def _wrap(line: str, indent: str) -> list[str]:
-    """A prose line wrapped at ``PROSE_WIDTH``, long words broken rather than cut."""
-    return textwrap.wrap(line, PROSE_WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]
+    """A prose line wrapped between words at ``PROSE_WIDTH``; a longer word stays whole on its line."""
+    return textwrap.wrap(line, PROSE_WIDTH, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [""]
 
 
 def _cell(value: Any) -> str:
