@@ -67,6 +67,18 @@ def triage_order(results: Iterable[Result]) -> list[Result]:
     return sorted(results, key=lambda r: (STATUS_ORDER[r.status], SEVERITY_ORDER[r.severity]))
 
 
+RATE_COLUMNS = frozenset({"rate", "max_rate"})
+"""Table columns holding a fraction (recordings / calls): shown as a percentage to a reader, as every
+message states rates; the JSON report keeps the fraction for machines."""
+
+
+def shown_cell(column: str, value: Any) -> Any:
+    """A table cell as a reader sees it: a rate as ``25.0 %``, anything else unchanged."""
+    if column in RATE_COLUMNS and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.1f} %"
+    return value
+
+
 def jsonable(value: Any) -> Any:
     """Evidence as plain JSON data, with dict keys sorted so that output does not depend on how the
     account answered (collections arrive in whatever order the API chose)."""

@@ -19,6 +19,7 @@ from governance.report.common import (
     jsonable,
     notices,
     rule_info,
+    shown_cell,
     summary_sentence,
     triage_order,
     verdict,
@@ -187,7 +188,7 @@ def data_table(rows: Sequence[Mapping[str, Any]]) -> str:
     headers = list(dict.fromkeys(str(k) for row in rows for k in row))
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(row.get(h))}</td>" for h in headers) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{_cell(shown_cell(h, row.get(h)))}</td>" for h in headers) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

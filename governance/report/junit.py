@@ -9,6 +9,7 @@ all (most control characters) are shown as escapes first.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from typing import Any
 
 from governance.model import Report, Result, Status
@@ -49,6 +50,17 @@ def _testcase(result: Result) -> ET.Element:
     return case
 
 
+def junit_timestamp(generated_at: str) -> str:
+    """One style for every report: UTC, to the second, ``Z`` (``+00:00`` and ``Z`` both arrive)."""
+    try:
+        moment = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
+    except ValueError:
+        return _text(generated_at)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def render_junit(report: Report) -> str:
     """The report as a JUnit XML document (``testsuites`` with one ``testsuite``)."""
     summary = report.summary
@@ -61,7 +73,8 @@ def render_junit(report: Report) -> str:
     }
     name = _text(f"recgov {report.kind}")
     root = ET.Element("testsuites", {"name": name, **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": name, **counts, "timestamp": _text(report.generated_at)})
+    stamp = junit_timestamp(report.generated_at)
+    suite = ET.SubElement(root, "testsuite", {"name": name, **counts, "timestamp": stamp})
     props = ET.SubElement(suite, "properties")
     meta: dict[str, Any] = {
         "verdict": verdict(summary),

@@ -18,6 +18,8 @@ from governance.report.common import (
     compact_json,
     notices,
     one_line,
+    plural,
+    shown_cell,
     summary_sentence,
     triage_order,
     verdict,
@@ -107,6 +109,7 @@ def render_markdown(report: Report) -> str:
             lines += ["", "### Rules cited", ""] + [f"- {escape(c)}" for c in citations]
     for name, rows in sorted(report.tables.items()):
         headers = list(dict.fromkeys(str(k) for row in rows for k in row))
-        body = table(headers, [[row.get(h, "") for h in headers] for row in rows]) if rows else ["No rows."]
-        lines += ["", *_details(f"{name} ({len(rows)} rows)", body)]
+        body = table(headers, [[shown_cell(h, row.get(h, "")) for h in headers] for row in rows]) if rows else [
+            "No rows."]
+        lines += ["", *_details(f"{name} ({plural(len(rows), 'row')})", body)]
     return "\n".join(lines) + "\n"

@@ -19,6 +19,8 @@ from governance.report.common import (
     compact_json,
     notices,
     one_line,
+    plural,
+    shown_cell,
     summary_sentence,
     triage_order,
     verdict,
@@ -88,10 +90,10 @@ def tables_text(report: Report) -> list[str]:
     """Each of the report's tables (per-agent rates, the legal-hold register ...) as text lines."""
     lines: list[str] = []
     for name, table in sorted(report.tables.items()):
-        lines += ["", f"{_cell(name)} ({len(table)} rows)"]
+        lines += ["", f"{_cell(name)} ({plural(len(table), 'row')})"]
         if table:
             headers = list(dict.fromkeys(str(k) for row in table for k in row))
-            rows = [[_cell(row.get(h, "")) for h in headers] for row in table]
+            rows = [[_cell(shown_cell(h, row.get(h, ""))) for h in headers] for row in table]
             lines += format_table([_cell(h) for h in headers], rows, [TABLE_CELL_WIDTH] * len(headers))
     return lines
 
