@@ -37,6 +37,9 @@ DENIED = {"AccessDenied", "AllAccessDisabled", "UnauthorizedAccess"}
 PERMISSIONS = {"HeadObject": "s3:GetObject", "GetObjectRetention": "s3:GetObjectRetention",
                "GetObjectLegalHold": "s3:GetObjectLegalHold"}
 """The permission each per-version call needs, for the sentence that says who may make it."""
+LOCK_CALLS = {"object_lock_retain_until_date": "GetObjectRetention",
+              "object_lock_legal_hold_status": "GetObjectLegalHold"}
+"""The call that reads a lock column when HEAD does not carry it."""
 
 
 class Unreadable(set[str]):
@@ -138,7 +141,7 @@ class LockProbe:
                 self.state[field_name] = "trusted"
                 return None
             self.state[field_name] = "unreadable"
-            unreadable.refused(field_name, "".join(w.capitalize() for w in call.__name__.split("_")), err)
+            unreadable.refused(field_name, LOCK_CALLS[field_name], err)
             return None
         found = answer.get("Retention") or answer.get("LegalHold")
         self.state[field_name] = "always" if found else "trusted"
