@@ -73,9 +73,10 @@ message states rates; the JSON report keeps the fraction for machines."""
 
 
 def shown_cell(column: str, value: Any) -> Any:
-    """A table cell as a reader sees it: a rate as ``25.0 %``, anything else unchanged."""
+    """A table cell as a reader sees it: a rate as ``25%`` or ``12.5%`` (as messages write rates),
+    anything else unchanged."""
     if column in RATE_COLUMNS and isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value * 100:.1f} %"
+        return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
     return value
 
 
