@@ -76,9 +76,9 @@ def _endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 def aws_options(f: Any) -> Any:
     """``--endpoint-url`` and ``--region``, declared once for every command that talks to AWS."""
-    f = click.option("--region", default=None,
+    f = click.option("--region", default=None, metavar="REGION",
                      help="AWS region (default: the standard configuration, AWS_REGION or the profile).")(f)
-    return click.option("--endpoint-url", default=None, callback=_endpoint,
+    return click.option("--endpoint-url", default=None, callback=_endpoint, metavar="URL",
                         help="S3 and KMS endpoint (default: AWS, or AWS_ENDPOINT_URL).")(f)
 
 
