@@ -14,9 +14,10 @@ import pulumi_aws as aws
 
 from lifecycle.access import principal_arn
 from lifecycle.components import AuditorRole, GovernedBucket, GovernedBucketArgs
-from lifecycle.legal import WRITE_ONCE, Purpose
+from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy_file
 from lifecycle.policy import PolicyError
+from lifecycle.purposes import LOG_TARGET, PURPOSES
 from lifecycle.render import render_bucket
 from lifecycle.stack_config import StackSettings, parse_stack_settings
 
@@ -41,7 +42,7 @@ deployer = (
 deployer_arns = deployer.apply(lambda d: [d])
 trusted = settings.trusted_account_arn or account_id.apply(lambda a: f"arn:aws:iam::{a}:root")
 prefix = settings.name_prefix
-log_name = f"{prefix}-{Purpose.ACCESS_LOGS}"
+log_name = f"{prefix}-{LOG_TARGET}"
 
 auditors = settings.principals.get("auditor", {}).get("reader")
 auditor_role = None
@@ -52,19 +53,19 @@ else:
     auditor_readers = list(auditors)
 
 buckets: dict[Purpose, GovernedBucket] = {}
-buckets[Purpose.ACCESS_LOGS] = GovernedBucket(
+logs = buckets[LOG_TARGET] = GovernedBucket(
     log_name,
     GovernedBucketArgs(
-        spec=render_bucket(policy[Purpose.ACCESS_LOGS]),
+        spec=render_bucket(policy[LOG_TARGET]),
         deployer_arns=deployer_arns,
         trusted_arn=trusted,
         account_id=account_id,
         extra_readers=auditor_readers,
         log_source_pattern=f"arn:aws:s3:::{prefix}-*",
-        protect=True,  # the evidence of who accessed recordings
+        protect=PURPOSES[LOG_TARGET].protect,
     ),
 )
-for purpose in (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS, Purpose.EVIDENCE):
+for purpose in (p for p in PURPOSES if p is not LOG_TARGET):
     buckets[purpose] = GovernedBucket(
         f"{prefix}-{purpose}",
         GovernedBucketArgs(
@@ -72,12 +73,12 @@ for purpose in (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS, Purpose.EVI
             deployer_arns=deployer_arns,
             trusted_arn=trusted,
             account_id=account_id,
-            log_bucket=buckets[Purpose.ACCESS_LOGS].bucket.bucket,
-            log_ready=[buckets[Purpose.ACCESS_LOGS].policy],
-            inventory_bucket_arn=buckets[Purpose.ACCESS_LOGS].bucket.arn,
+            log_bucket=logs.bucket.bucket,
+            log_ready=[logs.policy],
+            inventory_bucket_arn=logs.bucket.arn,
             principals=settings.principals.get(str(purpose), {}),
             # proof recordings (GDPR Art. 17(3)(e)) and archived evidence must survive `pulumi destroy`
-            protect=purpose in WRITE_ONCE,
+            protect=PURPOSES[purpose].protect,
         ),
     )
 

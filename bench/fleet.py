@@ -14,6 +14,7 @@ from typing import Any
 from lifecycle.access import Principals, bucket_policy_document, deny_requirements, log_delivery_statement
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
+from lifecycle.purposes import traits
 from lifecycle.render import (
     INVENTORY_ID,
     encryption_configuration,
@@ -29,16 +30,13 @@ AUDITOR = f"arn:aws:iam::{ACCOUNT}:role/auditor"
 
 def role_arns(prefix: str, purpose: Purpose) -> dict[str, str]:
     """The role ARNs the program would create for a purpose (names only: IAM is not needed here)."""
-    if purpose is Purpose.ACCESS_LOGS:
-        return {}
-    kinds = ("writer", "reader") if purpose is Purpose.PROOF else ("writer", "reader", "erasure")
-    return {k: f"arn:aws:iam::{ACCOUNT}:role/{prefix}-{purpose}-{k}" for k in kinds}
+    return {str(k): f"arn:aws:iam::{ACCOUNT}:role/{prefix}-{purpose}-{k}" for k in traits(purpose).roles}
 
 
 def principals_for(prefix: str, purpose: Purpose) -> Principals:
     """The principals the program's bucket policy exempts for a purpose."""
     roles = role_arns(prefix, purpose)
-    if purpose is Purpose.ACCESS_LOGS:
+    if traits(purpose).log_target:
         return Principals(deployer=(DEPLOYER,), readers=(AUDITOR,))
     readers = (roles["reader"],)
     return Principals(
@@ -46,7 +44,7 @@ def principals_for(prefix: str, purpose: Purpose) -> Principals:
         readers=readers,
         writers=(roles["writer"],),
         erasure=(roles["erasure"],) if "erasure" in roles else (),
-        legal_hold=readers if purpose is Purpose.PROOF else (),
+        legal_hold=readers if traits(purpose).legal_hold else (),
     )
 
 

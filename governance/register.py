@@ -11,31 +11,11 @@ import json
 from typing import Any
 
 from lifecycle.controller import CONTROLLER_LABELS, Controller
-from lifecycle.legal import RULES, Purpose
+from lifecycle.legal import RULES
 from lifecycle.policy import Policy
+from lifecycle.purposes import traits
 from lifecycle.render import render_bucket
 
-PURPOSE_TEXT = {
-    Purpose.QUALITY: "Training of agents and quality of service, on a random sample of calls",
-    Purpose.PROOF: "Proof of a transaction concluded by telephone (e.g. an oral sales agreement)",
-    Purpose.EVALUATIONS: "Evaluation grids and analysis reports drawn from quality recordings",
-    Purpose.ACCESS_LOGS: "Traceability of access to recordings (security of processing)",
-    Purpose.EVIDENCE: "Evidence that recordings were kept no longer than allowed (audit reports)",
-}
-DATA = {
-    Purpose.QUALITY: "Voice of the caller and of the agent; call identifier, agent identifier, date and time",
-    Purpose.PROOF: "Voice of the caller and of the agent; call, agent and transaction identifiers, date and time",
-    Purpose.EVALUATIONS: "Agent identifier, evaluation criteria and comments, call identifier",
-    Purpose.ACCESS_LOGS: "Requester identity (IAM principal), object key, time, operation, source address",
-    Purpose.EVIDENCE: "Bucket names, object keys (call identifiers), agent identifiers and recording rates",
-}
-PERSONS = {
-    Purpose.QUALITY: "Callers (customers, prospects); agents (employees)",
-    Purpose.PROOF: "Callers (customers); agents (employees)",
-    Purpose.EVALUATIONS: "Agents (employees)",
-    Purpose.ACCESS_LOGS: "Staff who access recordings",
-    Purpose.EVIDENCE: "Agents (employees); callers through call identifiers",
-}
 SECURITY = (
     "encryption at rest with a customer-managed KMS key per purpose (key rotation on)",
     "TLS-only access (bucket policy)",
@@ -50,16 +30,17 @@ def register_entries(policy: Policy) -> list[dict[str, Any]]:
     entries = []
     for p in policy:
         spec = render_bucket(p)
+        kind = traits(p.purpose)
         security = list(SECURITY)
-        if p.purpose is Purpose.ACCESS_LOGS:
+        if not kind.kms:
             security = ["encryption at rest (SSE-S3, required by S3 log delivery)", *SECURITY[1:2], *SECURITY[3:]]
         entries.append(
             {
                 "purpose": str(p.purpose),
-                "description": PURPOSE_TEXT[p.purpose],
+                "description": kind.description,
                 "legal_basis": p.legal_basis,
-                "categories_of_data": DATA[p.purpose],
-                "categories_of_persons": PERSONS[p.purpose],
+                "categories_of_data": kind.data,
+                "categories_of_persons": kind.persons,
                 "recipients": p.readers,
                 "writers": p.writers,
                 "erasure": p.erasure or "none before expiry",

@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle.access import Principals
+from lifecycle.analytics import DerivedPolicy, parse_analytics
 from lifecycle.legal import LockMode, Purpose
 from lifecycle.policy import Policy, PurposePolicy, validate
+from lifecycle.purposes import RoleKind, traits
+from lifecycle.stack_config import AUDITOR
 
 
 class TargetError(ValueError):
@@ -51,6 +54,16 @@ def _arns(value: Any) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(str(v) for v in value)
     return ()
+
+
+def _purpose_policy(purpose: Purpose, values: dict[str, Any], problems: list[str]) -> PurposePolicy:
+    """One purpose of ``Policy.as_dict`` back into its typed form (the inverse of ``_plain``)."""
+    mode = values.pop("lock_mode", None)
+    derived = tuple(DerivedPolicy(**d) for d in values.pop("derived", None) or ())
+    raw_analytics = values.pop("analytics", None)
+    analytics = parse_analytics(str(purpose), raw_analytics, problems) if raw_analytics is not None else None
+    return PurposePolicy(purpose=purpose, lock_mode=LockMode(mode) if mode else None, derived=derived,
+                         analytics=analytics, **values)
 
 
 @dataclass(frozen=True)
@@ -112,12 +125,8 @@ class StackOutputs:
         entries: list[PurposePolicy] = []
         for name, entry in self.policy.items():
             try:
-                purpose = Purpose(str(name))
-                values = dict(entry)
-                mode = values.pop("lock_mode", None)
-                entries.append(PurposePolicy(purpose=purpose, lock_mode=LockMode(mode) if mode else None,
-                                             **values))
-            except (TypeError, ValueError):
+                entries.append(_purpose_policy(Purpose(str(name)), dict(entry), problems))
+            except (TypeError, ValueError, AttributeError):
                 problems.append(f"the stack outputs' policy entry {str(name)!r} is not a policy this version reads.")
         if problems:
             raise TargetError(problems[0])
@@ -149,18 +158,19 @@ class StackOutputs:
                 return tuple(given[name])
             return (roles[name],) if name in roles else None
 
-        if purpose is Purpose.ACCESS_LOGS:
-            auditors = tuple((configured or {}).get("auditor", {}).get("reader", ())) or self.auditor_arns
+        purpose_traits = traits(purpose)
+        if purpose_traits.log_target:
+            auditors = tuple((configured or {}).get(AUDITOR, {}).get(str(RoleKind.READER), ())) or self.auditor_arns
             return Principals(deployer=(self.deployer_arn,), readers=auditors) if auditors else None
-        needed = ("writer", "reader") if purpose is Purpose.PROOF else ("writer", "reader", "erasure")
-        found = {k: kind(k) for k in needed}
+        # Exactly the role kinds the program gives this purpose: a kind it never creates is known to be empty.
+        found = {k: kind(str(k)) for k in purpose_traits.roles}
         if any(v is None for v in found.values()):
             return None
-        readers = found["reader"] or ()
+        readers = found.get(RoleKind.READER) or ()
         return Principals(
             deployer=(self.deployer_arn,),
             readers=readers,
-            writers=found["writer"] or (),
-            erasure=found.get("erasure") or (),
-            legal_hold=readers if purpose is Purpose.PROOF else (),
+            writers=found.get(RoleKind.WRITER) or (),
+            erasure=found.get(RoleKind.ERASURE) or (),
+            legal_hold=readers if purpose_traits.legal_hold else (),
         )

@@ -24,8 +24,9 @@ from governance.checks import Expected, by_id, metadata, run_checks
 from governance.collect import DEFAULT_WORKERS, BucketSnapshot, Clients, collect_buckets, make_clients
 from governance.model import Report, Result, Status
 from governance.targets import StackOutputs, Target, TargetError
-from lifecycle.legal import Purpose, cite
+from lifecycle.legal import cite
 from lifecycle.policy import Policy
+from lifecycle.purposes import LOG_TARGET
 from lifecycle.render import TAG_PURPOSE, render_bucket
 
 
@@ -43,9 +44,9 @@ def shown_endpoint(url: str | None) -> str | None:
 
 
 def _log_bucket(targets: Sequence[Target], outputs: StackOutputs | None) -> str | None:
-    if outputs is not None and Purpose.ACCESS_LOGS in outputs.buckets:
-        return outputs.buckets[Purpose.ACCESS_LOGS]
-    logs = [t.bucket for t in targets if t.purpose is Purpose.ACCESS_LOGS]
+    if outputs is not None and LOG_TARGET in outputs.buckets:
+        return outputs.buckets[LOG_TARGET]
+    logs = [t.bucket for t in targets if t.purpose is LOG_TARGET]
     return logs[0] if len(logs) == 1 else None
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from lifecycle.legal import LIMITS, Purpose
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS
+from lifecycle.purposes import traits
 from lifecycle.render import INVENTORY_PREFIX, LOGGING_SERVICE
 
 CONFIG_ACTIONS = (
@@ -85,7 +86,7 @@ def deny_requirements(purpose: Purpose, principals: Principals, key_arn: str | N
             ("R7",), except_principals=principals.readers,
         ),
     ]
-    if purpose is Purpose.ACCESS_LOGS:
+    if traits(purpose).log_target:
         # Logs are removed by the lifecycle alone; nobody deletes the evidence of access.
         reqs.append(DenyRequirement("DenyDeletes", "access logs are never deleted by hand",
                                     DELETE_ACTIONS, True, False, ("R7",)))

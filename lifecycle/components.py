@@ -25,7 +25,7 @@ from lifecycle.access import (
     role_permissions,
     trust_policy,
 )
-from lifecycle.legal import EARLY_ERASURE, LEGAL_HOLDS, Purpose
+from lifecycle.purposes import traits
 from lifecycle.render import INVENTORY_ID, BucketSpec, encryption_configuration, inventory_configuration
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -43,9 +43,6 @@ def to_pulumi(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_pulumi(v) for v in value]
     return value
-
-
-ROLE_KINDS = ("writer", "reader", "erasure")
 
 
 def _permissions_json(kind: str) -> Callable[[list[Any]], str]:
@@ -76,12 +73,6 @@ class GovernedBucketArgs:
     extra_readers: pulumi.Input[Sequence[str]] = ()
     log_source_pattern: str | None = None
     protect: bool = False
-
-
-def _role_kinds(purpose: Purpose) -> tuple[str, ...]:
-    if purpose is Purpose.ACCESS_LOGS:
-        return ()
-    return tuple(k for k in ROLE_KINDS if k != "erasure" or purpose in EARLY_ERASURE)
 
 
 class GovernedBucket(pulumi.ComponentResource):
@@ -195,7 +186,8 @@ class GovernedBucket(pulumi.ComponentResource):
 
         self.role_arns = {}
         given = {k: tuple(v) for k, v in args.principals.items()}
-        for kind in _role_kinds(spec.purpose):
+        kind_of = traits(spec.purpose)
+        for kind in map(str, kind_of.roles):
             if kind in given:
                 continue
             role = aws.iam.Role(
@@ -208,7 +200,7 @@ class GovernedBucket(pulumi.ComponentResource):
                 opts=child,
             )
             # Proof readers are the dispute team: they also place legal holds.
-            kinds = (kind, "legal-hold") if (spec.purpose in LEGAL_HOLDS and kind == "reader") else (kind,)
+            kinds = (kind, "legal-hold") if (kind_of.legal_hold and kind == "reader") else (kind,)
             for k in kinds:
                 aws.iam.RolePolicy(
                     f"{name}-{k}-policy",
@@ -226,7 +218,7 @@ class GovernedBucket(pulumi.ComponentResource):
             return pulumi.Output.from_input([])
 
         readers = pulumi.Output.all(principal_arns("reader"), args.extra_readers).apply(lambda v: [*v[0], *v[1]])
-        legal_hold = principal_arns("reader") if spec.purpose in LEGAL_HOLDS else pulumi.Output.from_input([])
+        legal_hold = principal_arns("reader") if kind_of.legal_hold else pulumi.Output.from_input([])
         document = pulumi.Output.all(
             self.bucket.arn,
             key_arn,
@@ -269,7 +261,7 @@ class GovernedBucket(pulumi.ComponentResource):
             legal_hold=tuple(legal_hold),
         )
         extra = []
-        if spec.purpose is Purpose.ACCESS_LOGS and args.log_source_pattern is not None:
+        if traits(spec.purpose).log_target and args.log_source_pattern is not None:
             extra.append(log_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
             extra.append(inventory_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
         return bucket_policy_document(bucket_arn, deny_requirements(spec.purpose, principals, key_arn), extra)

@@ -127,6 +127,12 @@ RULES: dict[str, Rule] = {
             ("GDPR Art. 83(5)",),
         ),
         Rule(
+            "R14",
+            "Emotion recognition: the people exposed to it are told",
+            "from 2 August 2026",
+            ("EU AI Act Art. 50(3)",),
+        ),
+        Rule(
             "R13",
             "Accountability: the controller keeps the evidence that it complied, unaltered",
             "archived reports write-once, kept at most 5 years",
@@ -173,14 +179,6 @@ LIMITS: dict[Purpose, RetentionLimit] = {
     # Archived reports name agents and calls: kept no longer than the limitation period they answer.
     Purpose.EVIDENCE: RetentionLimit(Purpose.EVIDENCE, DAYS_IN_FIVE_YEARS, "5 years", "R13"),
 }
-
-EARLY_ERASURE = frozenset({Purpose.QUALITY, Purpose.EVALUATIONS})
-"""Purposes whose objects an erasure role may remove before expiry (objection, GDPR Art. 21).
-Proof is kept for legal claims (Art. 17(3)(e)), logs and evidence are never erased by hand."""
-LEGAL_HOLDS = frozenset({Purpose.PROOF})
-"""Purposes on which the dispute team may place legal holds."""
-WRITE_ONCE = frozenset({Purpose.PROOF, Purpose.EVIDENCE})
-"""Purposes whose buckets ``pulumi destroy`` must never remove and whose lock must be COMPLIANCE-capable."""
 
 MAX_SAMPLING_RATE = 0.30
 """The highest share of calls that quality recording may cover (R2: good practice 20-30 %)."""

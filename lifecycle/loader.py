@@ -15,17 +15,21 @@ from typing import Any
 
 import yaml
 
+from lifecycle.analytics import DerivedPolicy, parse_analytics, parse_derived
 from lifecycle.controller import controller_problems
+from lifecycle.layouts import DEFAULT_LAYOUT, LAYOUTS
 from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, LockMode, Purpose
 from lifecycle.policy import Policy, PolicyError, PurposePolicy, validate
+from lifecycle.purposes import traits
 
 CONFIG_NAMESPACE = "recgov"
 POLICY_KEYS = {
     "retentionDays", "objectLockMode", "objectLockDays", "samplingRate",
-    "legalBasis", "readers", "writers", "erasure",
+    "legalBasis", "readers", "writers", "erasure", "layout", "keyPrefix", "derived", "analytics",
 }
-OVERRIDE_KEYS = {"retentionDays", "objectLockMode", "objectLockDays", "samplingRate"}
-"""What a stack may change: numbers and the lock mode. Texts belong to the policy's owner."""
+OVERRIDE_KEYS = {"retentionDays", "objectLockMode", "objectLockDays", "samplingRate", "layout", "keyPrefix"}
+"""What a stack may change: numbers, the lock mode, and where its platform writes recordings (layout and
+key prefix differ per contact centre). Texts belong to the policy's owner."""
 STACK_KEYS = {"purposes", "policyFile", "namePrefix", "deployerArn", "principals", "trustedAccountArn"}
 """Every ``recgov:`` config key the program reads (documented in the README)."""
 
@@ -76,6 +80,14 @@ def _text(purpose: str, key: str, value: Any, problems: list[str]) -> str | None
     return value.strip()
 
 
+def _key_prefix(purpose: str, value: Any, problems: list[str]) -> str | None:
+    # Not stripped: a key prefix is matched byte for byte, and the validation names bad ones.
+    if not isinstance(value, str) or not value:
+        problems.append(f"{purpose}: keyPrefix must be a non-empty text such as connect/acme/CallRecordings.")
+        return None
+    return value
+
+
 def _purpose_name(name: Any, problems: list[str]) -> Purpose | None:
     try:
         return Purpose(str(name))
@@ -100,6 +112,14 @@ def _parse_entry(purpose: Purpose, entry: Mapping[str, Any], problems: list[str]
             out[key] = _rate(name, value, problems)
         elif key == "objectLockMode":
             out[key] = _mode(name, value, problems)
+        elif key == "layout":
+            out[key] = _text(name, key, value, problems)
+        elif key == "keyPrefix":
+            out[key] = _key_prefix(name, value, problems)
+        elif key == "analytics":
+            out[key] = parse_analytics(name, value, problems)
+        elif key == "derived":
+            out[key] = parse_derived(name, value, problems)
         elif key in POLICY_KEYS:
             out[key] = _text(name, key, value, problems)
     return out
@@ -168,6 +188,17 @@ def apply_overrides(
     return merged
 
 
+def _derived(purpose: Purpose, layout_name: str,
+             declared: Mapping[str, Mapping[str, Any]] | None) -> tuple[DerivedPolicy, ...]:
+    """The derived kinds a purpose keeps: as declared, else every kind of its layout (recordings only)."""
+    if declared is None:
+        kinds = LAYOUTS.get(layout_name)
+        if kinds is None or not traits(purpose).recordings:
+            return ()
+        return tuple(DerivedPolicy(d.kind) for d in kinds.derived)
+    return tuple(DerivedPolicy(kind, s.get("retentionDays"), s.get("prefix")) for kind, s in declared.items())
+
+
 def build_policy(raw: Mapping[Purpose, Mapping[str, Any]], problems: list[str] | None = None) -> Policy:
     """Turn parsed values into a validated Policy (defaults: lock days = retention - 1).
 
@@ -185,6 +216,7 @@ def build_policy(raw: Mapping[Purpose, Mapping[str, Any]], problems: list[str] |
             continue
         mode = entry.get("objectLockMode")
         lock_days = entry.get("objectLockDays")
+        layout_name = entry.get("layout") or DEFAULT_LAYOUT
         if mode is not None and lock_days is None:
             lock_days = retention - 1
         purposes.append(
@@ -198,6 +230,10 @@ def build_policy(raw: Mapping[Purpose, Mapping[str, Any]], problems: list[str] |
                 lock_mode=mode,
                 lock_days=lock_days if mode is not None else None,
                 sampling_rate=entry.get("samplingRate"),
+                layout=layout_name,
+                key_prefix=entry.get("keyPrefix"),
+                derived=_derived(purpose, layout_name, entry.get("derived")),
+                analytics=entry.get("analytics"),
             )
         )
         if lock_days is not None and mode is None:

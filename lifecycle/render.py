@@ -14,6 +14,7 @@ from typing import Any
 
 from lifecycle.legal import LIMITS, LockMode, Purpose
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, PurposePolicy
+from lifecycle.purposes import traits
 from lifecycle.retention import AgeBound, multipart_worst_case, parse_rules, worst_case_age
 
 TAG_PURPOSE = "recgov:purpose"
@@ -44,12 +45,24 @@ def lifecycle_days(retention_days: int, versioned: bool = True) -> tuple[int, in
     return expiry, NONCURRENT_DAYS
 
 
-def lifecycle_rules(retention_days: int) -> list[dict[str, Any]]:
+def lifecycle_rules(retention_days: int, shorter: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     """The lifecycle rules of a governed bucket (versioned), in API shape.
 
     ``ExpiredObjectDeleteMarker`` cannot share an ``Expiration`` with ``Days``, hence two rules.
+    ``shorter`` maps a key prefix to a shorter retention (a derived kind's): where rules overlap, S3
+    applies the earliest expiry, so each gets a rule of its own beside the catch-all.
     """
     expiry, noncurrent = lifecycle_days(retention_days)
+    extra = []
+    for i, (prefix, days) in enumerate(sorted((shorter or {}).items())):
+        short_expiry, short_noncurrent = lifecycle_days(days)
+        extra.append({
+            "ID": f"expire-derived-{i + 1}",
+            "Status": "Enabled",
+            "Filter": {"Prefix": prefix},
+            "Expiration": {"Days": short_expiry},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": short_noncurrent},
+        })
     return [
         {
             "ID": "expire-recordings",
@@ -65,6 +78,7 @@ def lifecycle_rules(retention_days: int) -> list[dict[str, Any]]:
             "Filter": {"Prefix": ""},
             "Expiration": {"ExpiredObjectDeleteMarker": True},
         },
+        *extra,
     ]
 
 
@@ -107,7 +121,7 @@ def render_bucket(policy: PurposePolicy) -> BucketSpec:
     """The specification of the bucket for one purpose."""
     purpose = policy.purpose
     limit = LIMITS[purpose]
-    rules = lifecycle_rules(policy.retention_days)
+    rules = lifecycle_rules(policy.retention_days, derived_expiries(policy))
     lock = None
     if policy.lock_mode is not None and policy.lock_days is not None:
         lock = {
@@ -116,7 +130,7 @@ def render_bucket(policy: PurposePolicy) -> BucketSpec:
         }
     parsed = parse_rules(rules)
     worst = worst_case_age(parsed, versioned=True, lock_days=policy.lock_days if lock else None)
-    is_logs = purpose is Purpose.ACCESS_LOGS
+    kind = traits(purpose)
     return BucketSpec(
         purpose=purpose,
         retention_days=policy.retention_days,
@@ -138,15 +152,30 @@ def render_bucket(policy: PurposePolicy) -> BucketSpec:
             "RestrictPublicBuckets": True,
         },
         ownership={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-        log_prefix=None if is_logs else f"{purpose}/",
+        log_prefix=None if kind.log_target else f"{purpose}/",
         # S3 delivers server access logs only to buckets encrypted with SSE-S3.
-        kms=not is_logs,
+        kms=kind.kms,
         # The log bucket receives the inventories; it does not need one of its own.
-        inventory=not is_logs,
+        inventory=not kind.log_target,
         worst_case=worst,
         multipart_worst_case=multipart_worst_case(parsed),
-        rules=(limit.rule, "R8", "R10"),
+        rules=kind.rules,
     )
+
+
+def derived_prefix(policy: PurposePolicy, kind: str) -> str:
+    """Where a purpose's derived kind is written: its configured prefix, else its layout's default."""
+    declared = next((d for d in policy.derived if d.kind == kind), None)
+    layout_kind = policy.key_layout.derived_kind(kind)
+    if declared is not None and declared.prefix:
+        return declared.prefix
+    return layout_kind.default_prefix if layout_kind else kind
+
+
+def derived_expiries(policy: PurposePolicy) -> dict[str, int]:
+    """Key prefix -> retention of each derived kind kept shorter than the recordings."""
+    return {f"{derived_prefix(policy, d.kind)}/": policy.derived_retention(d)
+            for d in policy.derived if policy.derived_retention(d) < policy.retention_days}
 
 
 def _tag_value(text: str) -> str:

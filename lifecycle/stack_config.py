@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lifecycle.legal import EARLY_ERASURE, Purpose
 from lifecycle.policy import PolicyError
+from lifecycle.purposes import PURPOSES, RoleKind, traits
 
 ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*-]+$")
 NAME_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,41}[a-z0-9]$")
 """Bucket names are ``<prefix>-<purpose>-<7 hex>``: at most 63 lowercase characters."""
-PRINCIPAL_KINDS = {"reader", "writer", "erasure"}
+AUDITOR = "auditor"
+"""The ``recgov:principals`` target naming the auditors (readers of the access logs), not a purpose."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def _principals(raw: Any, problems: list[str]) -> dict[str, dict[str, tuple[str,
         problems.append("recgov:principals: expected a mapping of purpose to role kinds.")
         return {}
     out: dict[str, dict[str, tuple[str, ...]]] = {}
-    allowed_targets = {str(p) for p in Purpose if p is not Purpose.ACCESS_LOGS} | {"auditor"}
+    allowed_targets = {str(p) for p, t in PURPOSES.items() if t.roles} | {AUDITOR}
     for target, kinds in raw.items():
         where = f"recgov:principals.{target}"
         if target not in allowed_targets:
@@ -51,9 +52,8 @@ def _principals(raw: Any, problems: list[str]) -> dict[str, dict[str, tuple[str,
         if not isinstance(kinds, Mapping):
             problems.append(f"{where}: expected a mapping of role kind to a list of ARNs.")
             continue
-        allowed_kinds = {"reader"} if target == "auditor" else PRINCIPAL_KINDS
-        if target != "auditor" and Purpose(target) not in EARLY_ERASURE:
-            allowed_kinds = {"reader", "writer"}
+        roles = (RoleKind.READER,) if target == AUDITOR else traits(target).roles
+        allowed_kinds = {str(k) for k in roles}
         parsed: dict[str, tuple[str, ...]] = {}
         for kind, arns in kinds.items():
             if kind not in allowed_kinds:

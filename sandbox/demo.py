@@ -24,6 +24,7 @@ from governance.verify import verify
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy_file, read_stack_config
 from lifecycle.policy import Policy
+from lifecycle.purposes import PURPOSES, RECORDING_PURPOSES
 from lifecycle.stack_config import parse_stack_settings
 from sandbox.deploy import deploy, emulator_clients
 from sandbox.drift import DEMO_DRIFTS, drift
@@ -34,8 +35,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK = "dev"
 EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "junit": "junit.xml",
               "sarif": "sarif"}
-AUDITED = (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS)
-"""Buckets whose objects the demo audits by live listing (the emulator writes no S3 Inventory)."""
+AUDITED = tuple(p for p, t in PURPOSES.items() if not t.log_target and p is not Purpose.EVIDENCE)
+"""Buckets whose objects the demo audits by live listing (the emulator writes no S3 Inventory); the
+evidence bucket is empty until reports are archived."""
 
 
 @dataclass
@@ -125,7 +127,8 @@ def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80) -> D
             run.audits.append(objects)
         with run.step("sampling", lambda: f"{plural(len(ratio.tables.get('agent_months', [])), 'agent-month')}; "
                                           f"{counts(ratio.summary)}"):
-            ratio = proportionality_report(policy, seeded.calls_export, [], listed[:2], Options(workers=4))
+            recordings = [t for t in listed if t.purpose in RECORDING_PURPOSES]
+            ratio = proportionality_report(policy, seeded.calls_export, [], recordings, Options(workers=4))
             run.audits.append(ratio)
     for report in run.reports:
         for fmt in FORMATS:

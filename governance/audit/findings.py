@@ -166,10 +166,14 @@ def object_results(audit: BucketAudit, as_of_text: str) -> list[Result]:
     else:
         results.append(_missing(catalog.KMS, audit, "encryption_status", cite("R10")))
     if t.checks_keys:
+        area = f" under {t.area}" if t.area else ""
         results.append(_count_check(
-            catalog.KEY_NAME, audit, "bad_keys", "keys outside the naming convention",
-            f"keys are {purpose}/YYYY/MM/DD/<call_id>.<ext>", cite("R1", "R3"),
+            catalog.KEY_NAME, audit, "bad_keys", f"keys{area} outside the {t.layout} layout",
+            f"recording keys follow the {t.layout} layout, such as {t.key_layout.example(t.recording_prefix or None)}",
+            cite("R1", "R3"),
         ))
+    if t.checks_keys and t.area:
+        results.append(outside_layout_result(audit))
     if audit.multipart is not None:
         results.append(_count_check(
             catalog.MULTIPART, audit, "multipart",
@@ -177,6 +181,21 @@ def object_results(audit: BucketAudit, as_of_text: str) -> list[Result]:
             f"the lifecycle aborts uploads within {t.multipart_limit_days} days", retention,
         ))
     return results
+
+
+def outside_layout_result(audit: BucketAudit) -> Result:
+    """How many objects lie outside the layout's recording prefix: informational, never a failure."""
+    t = audit.thresholds
+    count = count_of(audit.aggregates.get("outside_layout_count"))
+    keys = keys_of(audit.aggregates.get("outside_layout_keys"))
+    where = f"{audit.resource} ({t.purpose})"
+    message = (f"{count} objects in {where} lie outside {t.area}, where the {t.layout} layout writes recordings; "
+               f"they are judged for age and encryption, not as recordings. First: {', '.join(keys[:3])}"
+               f"{' ...' if count > 3 else ''}." if count else
+               f"Every object in {where} lies under {t.area}, the {t.layout} layout's recording prefix.")
+    return _result(catalog.OUTSIDE_LAYOUT, audit, Status.PASS, message,
+                   observed={"count": count, "first_keys": keys}, expected={"recording_prefix": t.area},
+                   citations=cite("R8"))
 
 
 def legal_hold_result(audit: BucketAudit) -> Result:

@@ -27,4 +27,6 @@ def thresholds_for(policy: Policy, purpose: Purpose, as_of: datetime, sample: in
         legal_max_days=LIMITS[purpose].max_days,
         multipart_limit_days=spec.multipart_worst_case.days or limit,
         sample=sample,
+        layout=policy[purpose].layout,
+        key_prefix=policy[purpose].key_prefix,
     )

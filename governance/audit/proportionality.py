@@ -2,8 +2,9 @@
 proof recordings against the transactions they must prove.
 
 Recordings are counted from every version, current or not: recording every call and then deleting
-some is still recording every call (CNIL SAN-2023-008). A recording is tied to its call by the key
-convention ``<purpose>/YYYY/MM/DD/<call_id>.<ext>``.
+some is still recording every call (CNIL SAN-2023-008). A recording is tied to its call by the call
+id its key layout extracts (:mod:`lifecycle.layouts`); the platform's metadata beside a recording and
+objects outside the layout are not recordings.
 """
 
 from __future__ import annotations
@@ -19,44 +20,71 @@ from governance.audit import catalog
 from governance.audit.calls import CALLS
 from governance.audit.engine import fetch_dicts
 from governance.audit.findings import keys_of
-from governance.audit.sql import CALL_ID_GROUP, key_pattern, literal
+from governance.audit.sql import literal
 from governance.model import Result, Severity, Status
 from governance.report.common import plural
+from lifecycle.layouts import DEFAULT_LAYOUT, LAYOUTS, KeyLayout
 from lifecycle.legal import MAX_SAMPLING_RATE, SYSTEMATIC_RECORDING_RATE, Purpose, cite
 from lifecycle.policy import Policy
+from lifecycle.purposes import Proportion, traits
 
 TABLE = "agent_months"
 
 
 @dataclass(frozen=True)
 class RecordingSource:
-    """One bucket's objects as a DuckDB relation (inventory view or listing table)."""
+    """One bucket's objects as a DuckDB relation (inventory view or listing table), with its key layout."""
 
     bucket: str
     purpose: Purpose
     relation: str
+    layout: KeyLayout = LAYOUTS[DEFAULT_LAYOUT]
+    prefix: str = ""
+
+    @classmethod
+    def of(cls, bucket: str, purpose: Purpose, relation: str, policy: Policy) -> RecordingSource:
+        """A source whose layout and prefix are the policy's for the purpose."""
+        p = policy[purpose]
+        return cls(bucket, purpose, relation, p.key_layout, p.recording_prefix)
+
+
+def recordings_sql(source: RecordingSource) -> str:
+    """The recordings of one source (platform metadata and other objects left out): key, call id, UTC day."""
+    pattern = literal(source.layout.recording_pattern(source.prefix))
+    metadata = source.layout.metadata_pattern(source.prefix)
+    not_metadata = f" AND NOT regexp_matches(key, {literal(metadata)})" if metadata else ""
+    year, month, day, call = source.layout.groups
+
+    def group(n: int) -> str:
+        return f"regexp_extract(key, {pattern}, {n})"
+
+    return (
+        f"SELECT key, {group(call)} AS call_id, "
+        # An impossible date (2025/02/31) is no day, as the key check says, rather than an error.
+        f"TRY_CAST(concat({group(year)}, '-', {group(month)}, '-', {group(day)}) AS DATE) "
+        f"AS day FROM {source.relation} WHERE NOT coalesce(is_delete_marker, false) "
+        f"AND regexp_matches(key, {pattern}){not_metadata}"
+    )
 
 
 def _recordings_sql(sources: Sequence[RecordingSource], purpose: Purpose) -> str:
-    pattern = literal(key_pattern(purpose))
-    parts = [
-        f"SELECT key, regexp_extract(key, {pattern}, {CALL_ID_GROUP}) AS call_id, "
-        f"TRY_STRPTIME(regexp_extract(key, '^[^/]+/([0-9]{{4}}/[0-9]{{2}}/[0-9]{{2}})/', 1), '%Y/%m/%d') AS day "
-        f"FROM {s.relation} WHERE NOT coalesce(is_delete_marker, false) AND regexp_matches(key, {pattern})"
-        for s in sources if s.purpose is purpose
-    ]
-    return " UNION ALL ".join(parts)
+    return " UNION ALL ".join(recordings_sql(s) for s in sources if s.purpose is purpose)
 
 
-def max_rate(policy: Policy) -> float:
-    """The policy's quality sampling rate, else the R2 ceiling."""
-    rate = policy[Purpose.QUALITY].sampling_rate
+def _buckets(sources: Sequence[RecordingSource], purpose: Purpose) -> str:
+    return ", ".join(f"s3://{s.bucket}" for s in sources if s.purpose is purpose)
+
+
+def max_rate(policy: Policy, purpose: Purpose) -> float:
+    """The policy's sampling rate for a sampled purpose, else the R2 ceiling."""
+    rate = policy[purpose].sampling_rate
     return rate if rate is not None else MAX_SAMPLING_RATE
 
 
-def agent_months(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource]) -> list[dict[str, Any]]:
-    """Calls handled and calls with a quality recording, per agent and month (UTC)."""
-    recorded = _recordings_sql(sources, Purpose.QUALITY)
+def agent_months(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource],
+                 purpose: Purpose) -> list[dict[str, Any]]:
+    """Calls handled and calls with a recording of a sampled purpose, per agent and month (UTC)."""
+    recorded = _recordings_sql(sources, purpose)
     return fetch_dicts(con, (
         f"WITH recorded AS (SELECT DISTINCT call_id FROM ({recorded})) "
         "SELECT c.agent_id, strftime(c.started_at, '%Y-%m') AS month, count(DISTINCT c.call_id) AS calls, "
@@ -75,7 +103,7 @@ def _judge(row: dict[str, Any], ceiling: float) -> tuple[Status, Severity | None
 
 
 def rate_results(
-    rows: Sequence[dict[str, Any]], ceiling: float, buckets: str
+    rows: Sequence[dict[str, Any]], ceiling: float, buckets: str, purpose: Purpose
 ) -> tuple[list[Result], list[dict[str, Any]]]:
     """One failing result per agent-month over the rate, one result for all the others, and the table."""
     results: list[Result] = []
@@ -92,7 +120,7 @@ def rate_results(
             continue
         systematic = severity is Severity.CRITICAL
         results.append(Result(
-            catalog.PROP_RATE.id, f"agent {row['agent_id']} {row['month']}", str(Purpose.QUALITY), status,
+            catalog.PROP_RATE.id, f"agent {row['agent_id']} {row['month']}", str(purpose), status,
             severity or Severity.HIGH,
             f"Agent {row['agent_id']} had {row['recordings']} of {plural(int(row['calls']), 'call')} recorded for "
             f"quality in "
@@ -106,7 +134,7 @@ def rate_results(
         ))
     if passed:
         results.append(Result(
-            catalog.PROP_RATE.id, buckets, str(Purpose.QUALITY), Status.PASS, catalog.PROP_RATE.severity,
+            catalog.PROP_RATE.id, buckets, str(purpose), Status.PASS, catalog.PROP_RATE.severity,
             f"{plural(passed, 'agent-month')} recorded at or below the sampling rate of {ceiling:.0%}.",
             observed={"agent_months": passed}, expected={"max_rate": ceiling}, citations=cite("R2", "R1"),
         ))
@@ -125,7 +153,7 @@ def unmatched_result(con: duckdb.DuckDBPyConnection, sources: Sequence[Recording
         f"SELECT count(*), min(r.key, {int(sample)}) FROM ({_recordings_sql(sources, purpose)}) r "
         f"LEFT JOIN {CALLS} c ON c.call_id = r.call_id WHERE c.call_id IS NULL AND {_period_filter()}"
     ).fetchone() or (0, None)
-    buckets = ", ".join(f"s3://{s.bucket}" for s in sources if s.purpose is purpose)
+    buckets = _buckets(sources, purpose)
     first = keys_of(keys)
     observed = {"count": int(count), "first_keys": first}
     if count:
@@ -140,26 +168,27 @@ def unmatched_result(con: duckdb.DuckDBPyConnection, sources: Sequence[Recording
                   observed=observed, citations=cite("R1", "R3"))
 
 
-def proof_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], sample: int) -> Result:
-    """Proof recordings whose call concluded no transaction (R3)."""
+def proof_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], purpose: Purpose,
+                 sample: int) -> Result:
+    """Recordings of a transaction purpose whose call concluded no transaction (R3)."""
     count, keys = con.execute(
-        f"SELECT count(*), min(r.key, {int(sample)}) FROM ({_recordings_sql(sources, Purpose.PROOF)}) r "
+        f"SELECT count(*), min(r.key, {int(sample)}) FROM ({_recordings_sql(sources, purpose)}) r "
         f"JOIN {CALLS} c ON c.call_id = r.call_id WHERE c.transaction_id IS NULL"
     ).fetchone() or (0, None)
-    buckets = ", ".join(f"s3://{s.bucket}" for s in sources if s.purpose is Purpose.PROOF)
+    buckets = _buckets(sources, purpose)
     first = keys_of(keys)
     observed = {"count": int(count), "first_keys": first}
     meta = catalog.PROOF_TX
     if count:
-        return Result(meta.id, buckets, str(Purpose.PROOF), Status.FAIL, meta.severity,
-                      f"{plural(int(count), 'proof recording')} in {buckets} {'is' if count == 1 else 'are'} of "
-                      "calls that concluded no transaction; only "
+        return Result(meta.id, buckets, str(purpose), Status.FAIL, meta.severity,
+                      f"{plural(int(count), f'{purpose} recording')} in {buckets} {'is' if count == 1 else 'are'} "
+                      "of calls that concluded no transaction; only "
                       f"calls containing the transaction may be recorded as proof. "
                       f"First: {', '.join(first[:3])}.",
                       observed=observed, expected="every proof recording's call has a transaction_id",
                       citations=cite("R3"))
-    return Result(meta.id, buckets, str(Purpose.PROOF), Status.PASS, meta.severity,
-                  f"Every proof recording in {buckets} matched to a call is of a call with a transaction.",
+    return Result(meta.id, buckets, str(purpose), Status.PASS, meta.severity,
+                  f"Every {purpose} recording in {buckets} matched to a call is of a call with a transaction.",
                   observed=observed, citations=cite("R3"))
 
 
@@ -168,14 +197,15 @@ def judge(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], po
     """Every proportionality result, and the per-agent, per-month table."""
     results: list[Result] = []
     tables: dict[str, list[dict[str, Any]]] = {}
-    purposes = {s.purpose for s in sources}
-    if Purpose.QUALITY in purposes:
-        buckets = ", ".join(f"s3://{s.bucket}" for s in sources if s.purpose is Purpose.QUALITY)
-        rate_res, rows = rate_results(agent_months(con, sources), max_rate(policy), buckets)
-        results += rate_res
-        tables[TABLE] = rows
-        results.append(unmatched_result(con, sources, Purpose.QUALITY, sample))
-    if Purpose.PROOF in purposes:
-        results.append(proof_result(con, sources, sample))
-        results.append(unmatched_result(con, sources, Purpose.PROOF, sample))
+    for purpose in sorted({s.purpose for s in sources}, key=list(Purpose).index):
+        proportion = traits(purpose).proportion
+        if proportion is Proportion.SAMPLE:
+            rate_res, rows = rate_results(agent_months(con, sources, purpose), max_rate(policy, purpose),
+                                          _buckets(sources, purpose), purpose)
+            results += rate_res
+            tables[TABLE] = rows
+        elif proportion is Proportion.TRANSACTION:
+            results.append(proof_result(con, sources, purpose, sample))
+        if proportion is not None:
+            results.append(unmatched_result(con, sources, purpose, sample))
     return results, tables

@@ -26,11 +26,11 @@ from governance.audit.errors import AuditInputError
 from governance.audit.files import open_inventory, read_s3_manifest, s3_client
 from governance.audit.findings import BucketAudit, hold_rows, object_results
 from governance.audit.limits import thresholds_for
-from governance.audit.sql import RECORDING_PURPOSES
 from governance.model import Report, Result, Status
 from governance.targets import Target
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
+from lifecycle.purposes import RECORDING_PURPOSES
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def proportionality_report(policy: Policy, calls: Path, inventories: Sequence[In
                 inv = stack.enter_context(open_inventory(inv_target.location))
                 purpose = _purpose(inv_target, inv.manifest.source_bucket)
                 create_view(con, inv, f"recordings_{i}")
-                sources.append(RecordingSource(inv.manifest.source_bucket, purpose, f"recordings_{i}"))
+                sources.append(RecordingSource.of(inv.manifest.source_bucket, purpose, f"recordings_{i}", policy))
                 described.append({"bucket": inv.manifest.source_bucket, "purpose": str(purpose),
                                   "manifest": inv_target.location})
             if buckets:
@@ -195,7 +195,7 @@ def proportionality_report(policy: Policy, calls: Path, inventories: Sequence[In
                     except (ClientError, BotoCoreError) as exc:
                         raise AuditInputError(f"s3://{target.bucket}: cannot be listed ({exc}).") from None
                     load_listing(con, listing, name)
-                    sources.append(RecordingSource(target.bucket, target.purpose, name))
+                    sources.append(RecordingSource.of(target.bucket, target.purpose, name, policy))
                     described.append({"bucket": target.bucket, "purpose": str(target.purpose), "listing": True})
             if not any(s.purpose in RECORDING_PURPOSES for s in sources):
                 raise AuditInputError("proportionality needs a quality or proof bucket (inventory or --bucket).")

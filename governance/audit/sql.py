@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from lifecycle.layouts import DEFAULT_LAYOUT, LAYOUTS, KeyLayout
 from lifecycle.legal import Purpose
+from lifecycle.purposes import traits
 
 
 class Dialect(StrEnum):
@@ -48,9 +50,6 @@ def sql_type(column: str) -> str:
 KMS_STATUSES = ("SSE-KMS", "DSSE-KMS")
 """Inventory ``EncryptionStatus`` values that mean a KMS key protects the object."""
 
-RECORDING_PURPOSES = (Purpose.QUALITY, Purpose.PROOF)
-"""Purposes whose keys follow ``<purpose>/YYYY/MM/DD/<call_id>.<ext>`` (DESIGN section 6)."""
-
 
 def literal(text: str) -> str:
     """A SQL string literal (both dialects double the quote)."""
@@ -60,15 +59,6 @@ def literal(text: str) -> str:
 def timestamp(value: datetime) -> str:
     """A timestamp literal in UTC, to the millisecond as the inventory stores it."""
     return f"TIMESTAMP '{value.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}'"
-
-
-def key_pattern(purpose: Purpose) -> str:
-    """The regular expression of a recording key: ``quality/2025/03/14/CALL-1.wav``."""
-    return f"^{purpose}/([0-9]{{4}})/(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])/([^/]+)[.][A-Za-z0-9]+$"
-
-
-CALL_ID_GROUP = 4
-"""The group of :func:`key_pattern` that holds the call id (1-3 are year, month and day)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +74,9 @@ class Thresholds:
     legal_max_days: int
     multipart_limit_days: int
     sample: int = 10
+    layout: str = DEFAULT_LAYOUT
+    """The key layout of the purpose's recordings (:mod:`lifecycle.layouts`)."""
+    key_prefix: str | None = None
 
     @property
     def age_cutoff(self) -> datetime:
@@ -93,7 +86,27 @@ class Thresholds:
     @property
     def checks_keys(self) -> bool:
         """Whether the naming convention applies to this purpose's keys."""
-        return self.purpose in RECORDING_PURPOSES
+        return traits(self.purpose).recordings
+
+    @property
+    def key_layout(self) -> KeyLayout:
+        """The layout the recording keys follow."""
+        return LAYOUTS[self.layout]
+
+    @property
+    def recording_prefix(self) -> str:
+        """The key prefix recordings are written under."""
+        return self.key_layout.prefix(self.key_prefix, str(self.purpose))
+
+    @property
+    def key_pattern(self) -> str:
+        """What the key check accepts: a recording key, or the platform's metadata beside one."""
+        return self.key_layout.valid_pattern(self.recording_prefix)
+
+    @property
+    def area(self) -> str:
+        """The literal prefix of the keys the key check judges ('' for every key)."""
+        return self.key_layout.area(self.recording_prefix)
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,9 @@ FINDINGS = (
     Aggregate("legal_holds_aged", all_of=("held", "old"), none_of=(MARKER,)),
     Aggregate("not_kms", all_of=("not_kms",), none_of=(MARKER,), keys=True),
     Aggregate("bad_keys", all_of=("bad_key",), keys=True),
+    # Keys outside the layout's recording prefix (a platform's analysis output, for example) are counted
+    # apart: the key convention does not speak of them, the age and encryption findings still do.
+    Aggregate("outside_layout", all_of=("outside",), keys=True),
 )
 """Every finding, as facts present and absent; :func:`aggregates` keeps those an inventory's fields allow."""
 
@@ -158,7 +174,12 @@ def facts(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[Fact]:
         out.append(Fact("not_kms", f"coalesce(encryption_status, '') NOT IN ({statuses})"))
     if t.checks_keys:
         regex = FUNCTIONS[dialect]["regex"]
-        out.append(Fact("bad_key", f"NOT {regex}(key, {literal(key_pattern(t.purpose))})"))
+        misnamed = f"NOT {regex}(key, {literal(t.key_pattern)})"
+        if t.area:
+            inside = f"starts_with(key, {literal(t.area)})"
+            out += [Fact("bad_key", f"{inside} AND {misnamed}"), Fact("outside", f"NOT {inside}")]
+        else:
+            out.append(Fact("bad_key", misnamed))
     return out
 
 

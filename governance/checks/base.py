@@ -10,8 +10,9 @@ from governance.collect.observed import Observed
 from governance.collect.snapshot import BucketSnapshot
 from governance.model import CheckMeta, Result, Severity, Status
 from lifecycle.access import DenyRequirement, Principals, deny_requirements
-from lifecycle.legal import EARLY_ERASURE, LEGAL_HOLDS, Purpose, cite
+from lifecycle.legal import Purpose, cite
 from lifecycle.policy import PurposePolicy
+from lifecycle.purposes import RoleKind, traits
 from lifecycle.render import BucketSpec
 
 UNKNOWN = "(unknown)"
@@ -22,15 +23,20 @@ UNKNOWN_PRINCIPALS = (UNKNOWN,)
 def unknown_principals(purpose: Purpose) -> Principals:
     """Principals whose exemptions are unknown, except where the design fixes them as none.
 
-    Only quality and evaluations have an erasure role, and only proof has legal holders; the others
-    stay empty so that an exemption there is still a failure.
+    A role kind the purpose does not have (an erasure role on proof, writers on the access logs)
+    stays empty, so that an exemption there is still a failure.
     """
+    kind = traits(purpose)
+
+    def unknown_if(present: bool) -> tuple[str, ...]:
+        return UNKNOWN_PRINCIPALS if present else ()
+
     return Principals(
         deployer=UNKNOWN_PRINCIPALS,
         readers=UNKNOWN_PRINCIPALS,
-        writers=UNKNOWN_PRINCIPALS if purpose is not Purpose.ACCESS_LOGS else (),
-        erasure=UNKNOWN_PRINCIPALS if purpose in EARLY_ERASURE else (),
-        legal_hold=UNKNOWN_PRINCIPALS if purpose in LEGAL_HOLDS else (),
+        writers=unknown_if(RoleKind.WRITER in kind.roles),
+        erasure=unknown_if(kind.early_erasure),
+        legal_hold=unknown_if(kind.legal_hold),
     )
 
 

@@ -8,12 +8,13 @@ from governance.checks.base import Check, Expected
 from governance.checks.retention import log_retention_window
 from governance.collect.snapshot import BucketSnapshot
 from governance.model import CheckMeta, Result, Severity, Status
-from lifecycle.legal import LIMITS, Purpose
+from lifecycle.legal import LIMITS
+from lifecycle.purposes import LOG_TARGET
 from lifecycle.render import TAG_PURPOSE
 
 
 def _logging(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Result]:
-    logs = LIMITS[Purpose.ACCESS_LOGS]
+    logs = LIMITS[LOG_TARGET]
     required = {"TargetBucket": exp.log_bucket or "the access-logs bucket", "TargetPrefix": exp.spec.log_prefix,
                 "log_retention_days": [logs.min_days, logs.max_days]}
     obs = snap.logging
@@ -38,7 +39,7 @@ def _logging(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Result]:
         tagged = state.tag(TAG_PURPOSE)
         if state.tags.is_unreadable and governed is None:
             return check.unreadable(exp, f"tag set of the log bucket {target}", state.tags, required)
-        if Purpose.ACCESS_LOGS not in (governed, tagged):
+        if LOG_TARGET not in (governed, tagged):
             return check.failed(exp, f"{exp.label} logs access to {target}, which is not governed as the access-logs "
                                 f"bucket (purpose {governed or tagged or 'none'}); logs must go to that bucket.",
                                 observed, required)

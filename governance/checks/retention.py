@@ -12,8 +12,9 @@ from governance.checks.base import Check, Expected, first_unreadable
 from governance.collect.observed import Observed
 from governance.collect.snapshot import BucketSnapshot
 from governance.model import CheckMeta, Result, Severity
-from lifecycle.legal import LIMITS, LockMode, Purpose
+from lifecycle.legal import LIMITS, LockMode
 from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS
+from lifecycle.purposes import LOG_TARGET, traits
 from lifecycle.retention import (
     AgeBound,
     LifecycleRule,
@@ -177,7 +178,7 @@ COMPLIANCE_MAX = Check(
 
 
 def _objects(exp: Expected) -> str:
-    return "access logs" if exp.purpose is Purpose.ACCESS_LOGS else "recordings"
+    return "access logs" if traits(exp.purpose).log_target else "recordings"
 
 
 def _worst_case(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Result]:
@@ -296,7 +297,7 @@ def log_retention_window(snap: BucketSnapshot) -> tuple[int | None, int | None]:
 
 
 def _logs_minimum(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Result]:
-    limit = LIMITS[Purpose.ACCESS_LOGS]
+    limit = LIMITS[LOG_TARGET]
     required = {"earliest_removal_days_at_least": limit.min_days}
     if snap.lifecycle.is_unreadable:
         return check.unreadable(exp, "lifecycle configuration", snap.lifecycle, required)
@@ -326,5 +327,5 @@ LOGS_MINIMUM = Check(
         "the shortest the logging recommendation allows.",
     ),
     _logs_minimum,
-    applies=lambda e: e.purpose is Purpose.ACCESS_LOGS,
+    applies=lambda e: traits(e.purpose).log_target,
 )

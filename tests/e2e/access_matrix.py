@@ -21,7 +21,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lifecycle.legal import EARLY_ERASURE, LockMode, Purpose
+from lifecycle.legal import LockMode, Purpose
 from lifecycle.loader import load_policy
 from lifecycle.render import render_bucket
 from sandbox.deploy import deploy, emulator_clients, require_loopback
@@ -46,12 +46,13 @@ def purpose_roles() -> dict[str, tuple[str, str]]:
     Every bucket of documents has a writer and a reader; an erasure role exists only where erasure
     before expiry is lawful; the log bucket has none (S3 writes it, the auditors read it).
     """
+    early_erasure = {Purpose.QUALITY, Purpose.EVALUATIONS}
     roles = {}
     for purpose in Purpose:
         if purpose is Purpose.ACCESS_LOGS:
             continue
         for kind in ("writer", "reader", "erasure"):
-            if kind != "erasure" or purpose in EARLY_ERASURE:
+            if kind != "erasure" or purpose in early_erasure:
                 roles[f"{purpose}-{kind}"] = (str(purpose), kind)
     return roles
 

@@ -1,4 +1,5 @@
-"""Meta: every check has metadata, a citation, read-only permissions, and an entry in docs/checks.md."""
+"""Meta: every check and object finding has metadata, a citation, read-only permissions, and an entry in
+docs/checks.md."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from governance.audit import catalog
 from governance.catalogue import current_section, main, render_catalogue, replace_section
 from governance.checks import CHECKS, Check
 from governance.checks.base import unknown_principals
 from governance.checks.bucket_policy import GROUPS
+from governance.model import CheckMeta
 from lifecycle.access import AUDITOR_ACTIONS, Principals, deny_requirements
 from lifecycle.legal import RULES, Purpose, cite
 
@@ -31,8 +34,20 @@ def test_each_check_is_described(check: Check) -> None:
     assert f"`{m.id}`" in CATALOGUE.read_text(encoding="utf-8")
 
 
+FINDINGS = (*catalog.OBJECT_CHECKS, *catalog.PROPORTIONALITY_CHECKS)
+
+
+@pytest.mark.parametrize("meta", FINDINGS, ids=lambda m: m.id)
+def test_each_object_finding_is_described_and_catalogued(meta: CheckMeta) -> None:
+    assert re.fullmatch(r"RG-(OBJ|PROP)(-[A-Z0-9]+)+", meta.id)
+    assert meta.title and meta.description and meta.remediation
+    assert meta.rules and all(r in RULES for r in meta.rules)
+    assert meta.permissions and all(p.split(":")[1].startswith(("Get", "List")) for p in meta.permissions)
+    assert f"| `{meta.id}` | {meta.severity} |" in CATALOGUE.read_text(encoding="utf-8")
+
+
 def test_ids_are_unique() -> None:
-    ids = [c.meta.id for c in CHECKS]
+    ids = [c.meta.id for c in CHECKS] + [m.id for m in FINDINGS]
     assert len(ids) == len(set(ids))
 
 

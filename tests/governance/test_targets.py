@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 import pytest
 
+from governance.checks.policy_semantics import judge
 from governance.targets import StackOutputs, Target, TargetError, parse_bucket_option
+from lifecycle.access import deny_requirements
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy
 from lifecycle.policy import PolicyError
+from lifecycle.program import ProgramRun
 
 OUTPUTS = {
     "buckets": {"quality": "q", "proof": "p", "evaluations": "e", "access-logs": "l"},
@@ -70,3 +76,22 @@ def test_a_deployed_policy_beyond_this_versions_law_is_refused() -> None:
     beyond["quality"] = {**beyond["quality"], "retention_days": 400, "lock_days": 399}
     with pytest.raises(PolicyError, match="legal maximum"):
         StackOutputs.from_dict({**OUTPUTS, "policyDigest": None, "policy": beyond}).deployed_policy()
+
+
+@pytest.mark.parametrize("purpose", list(Purpose))
+def test_stack_outputs_give_the_exact_principals_and_one_extra_exemption_fails(
+    run_stack: Callable[..., ProgramRun], purpose: Purpose
+) -> None:
+    """Every bucket's exempted principals are known from the outputs alone, evidence included."""
+    run = run_stack({})
+    outputs = StackOutputs.from_dict(run.outputs)
+    principals = outputs.principals(purpose)
+    assert principals is not None, f"{purpose}: principals unknown from the stack outputs"
+    document = json.loads(run.named(f"recgov-dev-{purpose}-policy").inputs["policy"])
+    bucket_arn = f"arn:aws:s3:::{outputs.buckets[purpose]}"
+    requirements = deny_requirements(purpose, principals, outputs.key_arns.get(purpose))
+    assert [r.sid for r in requirements if not judge(document, bucket_arn, r).holds] == []
+    reads = next(s for s in document["Statement"] if s["Sid"] == "DenyReadsOutsidePurpose")
+    reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"].append("arn:aws:iam::123456789012:role/someone-else")
+    broken = [r.sid for r in requirements if not judge(document, bucket_arn, r).holds]
+    assert broken == ["DenyReadsOutsidePurpose"], f"{purpose}: {broken}"

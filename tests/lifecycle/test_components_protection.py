@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 
-from lifecycle.legal import WRITE_ONCE, Purpose
+from lifecycle.legal import Purpose
 from lifecycle.loader import STACK_KEYS, read_stack_config
 from lifecycle.program import PROGRAM, ProgramRun, Registration
 
 PREFIX = "recgov-dev"
 Runner = Callable[..., ProgramRun]
-KEPT = (*sorted(str(p) for p in WRITE_ONCE), str(Purpose.ACCESS_LOGS))
+WRITE_ONCE = (str(Purpose.EVIDENCE), str(Purpose.PROOF))
+KEPT = (*WRITE_ONCE, str(Purpose.ACCESS_LOGS))
 """Buckets that must survive a destroy: proof (GDPR Art. 17(3)(e)), evidence (R13), access logs (R7)."""
 
 GUARDS: dict[str, str] = {
@@ -136,7 +137,7 @@ def test_erasable_purposes_stay_destroyable(runs: dict[str, ProgramRun], config:
         assert not [r.name for r in children(runs[config], str(purpose)) if r.protect], purpose
 
 
-@pytest.mark.parametrize("purpose", sorted(str(p) for p in WRITE_ONCE))
+@pytest.mark.parametrize("purpose", WRITE_ONCE)
 def test_kept_objects_are_locked_in_compliance_mode_by_default(runs: dict[str, ProgramRun], purpose: str) -> None:
     """COMPLIANCE: no principal, the root user included, can delete a version or shorten its lock before
     retain-until; so even a destroy forced past ``protect`` leaves the bucket undeletable until then."""
@@ -154,7 +155,7 @@ def test_kept_objects_are_locked_in_compliance_mode_by_default(runs: dict[str, P
 def test_shipped_stacks_keep_compliance_mode_and_protection(run_stack: Runner, stack_file: Path) -> None:
     stack = stack_file.stem.removeprefix("Pulumi.")
     run = run_stack(dict(read_stack_config(stack_file)), stack=stack)
-    for purpose in sorted(str(p) for p in WRITE_ONCE):
+    for purpose in WRITE_ONCE:
         (lock,) = of_type(run, purpose, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
         assert lock.inputs["rule"]["defaultRetention"]["mode"] == "COMPLIANCE", f"{stack_file.name}: {purpose}"
         assert all(r.protect for r in children(run, purpose)), f"{stack_file.name}: {purpose}"
@@ -179,7 +180,7 @@ def test_a_weaker_lock_mode_opens_no_bypass(runs: dict[str, ProgramRun]) -> None
     """A stack may choose GOVERNANCE for proof or evidence; the bucket policy then still denies the
     governance bypass to every principal, so no role can use the weaker mode to remove a version."""
     run = runs["weaker-lock-mode"]
-    for purpose in sorted(str(p) for p in WRITE_ONCE):
+    for purpose in WRITE_ONCE:
         (policy,) = of_type(run, purpose, "aws:s3/bucketPolicy:BucketPolicy")
         doc = json.loads(policy.inputs["policy"])
         (bypass,) = [s for s in doc["Statement"] if s.get("Sid") == "DenyGovernanceBypass"]

@@ -5,6 +5,7 @@ verified while the scan runs."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,6 @@ from governance.audit.sql import (
     aggregates,
     audit_query,
     first_distinct_keys,
-    key_pattern,
     legal_hold_query,
     merge_register,
 )
@@ -226,13 +226,21 @@ def _plain_conditions(t: Thresholds, fields: frozenset[str]) -> dict[str, str]:
     if "encryption_status" in fields:
         out["not_kms"] = f"NOT {marker} AND coalesce(encryption_status, '') NOT IN ('SSE-KMS', 'DSSE-KMS')"
     if t.checks_keys:
-        out["bad_keys"] = f"NOT regexp_matches(key, '{key_pattern(t.purpose)}')"
+        misnamed = f"NOT regexp_matches(key, '{t.key_pattern}')"
+        if t.area:
+            inside = f"left(key, {len(t.area)}) = '{t.area}'"
+            out["bad_keys"] = f"{inside} AND {misnamed}"
+            out["outside_layout"] = f"NOT ({inside})"
+        else:
+            out["bad_keys"] = misnamed
     return out
 
 
 FINDING_ROWS = st.lists(st.tuples(
     st.sampled_from(["quality/2025/03/14/C1.wav", "quality/2025/13/14/C2.wav", "proof/2025/01/01/T.wav",
-                     "quality/2025/01/31/a/b.wav", "quality/2024/12/01/C3.mp3", None]),
+                     "quality/2025/01/31/a/b.wav", "quality/2024/12/01/C3.mp3", None,
+                     "cc/Rec/2025/03/14/c-1_20250314T09:30_UTC.wav", "cc/Rec/2025/03/14/c-2.wav",
+                     "Analysis/Voice/2025/03/14/c-1_analysis_2025-03-14T09:40:00Z.json"]),
     st.one_of(st.none(), st.booleans()),
     st.one_of(st.none(), st.integers(0, 400)),  # age in days at the audit date
     st.one_of(st.none(), st.integers(0, 2000)),  # days locked after the last modification
@@ -245,12 +253,16 @@ FINDING_ROWS = st.lists(st.tuples(
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=FINDING_ROWS, purpose=st.sampled_from([Purpose.QUALITY, Purpose.EVALUATIONS]),
        missing=st.sets(st.sampled_from(["object_lock_retain_until_date", "object_lock_mode",
-                                        "object_lock_legal_hold_status", "encryption_status"])))
+                                        "object_lock_legal_hold_status", "encryption_status"])),
+       connect=st.booleans())
 def test_the_grouped_facts_give_what_one_plain_query_per_finding_gives(
-        default_policy: Policy, rows: list[tuple[Any, ...]], purpose: Purpose, missing: set[str]) -> None:
+        default_policy: Policy, rows: list[tuple[Any, ...]], purpose: Purpose, missing: set[str],
+        connect: bool) -> None:
     """Findings are counted from groups of facts, keys kept per group: each count and key list equals its
     finding's own query, repeated keys (several versions of one object) included."""
     t = thresholds_for(default_policy, purpose, AS_OF, sample=3)
+    if connect:
+        t = replace(t, layout="amazon-connect", key_prefix="cc/Rec")
     con = duckdb.connect()
     con.execute("CREATE TABLE inventory (key VARCHAR, version_id VARCHAR, is_delete_marker BOOLEAN, "
                 "last_modified_date TIMESTAMP, object_lock_retain_until_date TIMESTAMP, encryption_status VARCHAR, "
