@@ -8,23 +8,31 @@ law fails ``pulumi preview`` with the rule and the limit, and nothing is deploye
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from lifecycle.access import principal_arn
-from lifecycle.components import AuditorRole, GovernedBucket, GovernedBucketArgs
+from lifecycle.components import (
+    AuditorRole,
+    ConnectRecordingStorage,
+    ConnectRecordingStorageArgs,
+    GovernedBucket,
+    GovernedBucketArgs,
+    connect_service_role,
+)
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy_file
 from lifecycle.policy import PolicyError
 from lifecycle.purposes import LOG_TARGET, PURPOSES
 from lifecycle.render import render_bucket
-from lifecycle.stack_config import StackSettings, parse_stack_settings
+from lifecycle.stack_config import CONNECT_PURPOSE, StackSettings, parse_stack_settings
 
 config = pulumi.Config("recgov")
 try:
     settings: StackSettings = parse_stack_settings(
-        {key: config.get_object(key) for key in ("purposes", "principals")}
+        {key: config.get_object(key) for key in ("purposes", "principals", "amazonConnect")}
         | {key: config.get(key) for key in ("policyFile", "namePrefix", "deployerArn", "trustedAccountArn")},
         stack=pulumi.get_stack(),
     )
@@ -51,6 +59,14 @@ if auditors is None:
     auditor_readers: pulumi.Input[list[str]] = auditor_role.role.arn.apply(lambda a: [a])
 else:
     auditor_readers = list(auditors)
+
+# Amazon Connect writes call recordings as its instance's service-linked role (and, for recording
+# ingestion, as its service principal scoped to the instance): both are admitted as quality writers.
+connect = settings.amazon_connect
+connect_writer: dict[str, Any] = {}
+if connect is not None:
+    connect_role = connect_service_role(connect.instance_id, connect.region)
+    connect_writer = {"extra_writers": connect_role.apply(lambda r: [r]), "connect_instance_arn": connect.instance_arn}
 
 buckets: dict[Purpose, GovernedBucket] = {}
 logs = buckets[LOG_TARGET] = GovernedBucket(
@@ -79,6 +95,22 @@ for purpose in (p for p in PURPOSES if p is not LOG_TARGET):
             principals=settings.principals.get(str(purpose), {}),
             # proof recordings (GDPR Art. 17(3)(e)) and archived evidence must survive `pulumi destroy`
             protect=PURPOSES[purpose].protect,
+            **(connect_writer if purpose is CONNECT_PURPOSE else {}),
+        ),
+    )
+
+if connect is not None:
+    recordings = buckets[CONNECT_PURPOSE]
+    assert recordings.key is not None, "a recordings purpose has its own KMS key"
+    ConnectRecordingStorage(
+        f"{prefix}-amazon-connect",
+        ConnectRecordingStorageArgs(
+            instance_id=connect.instance_id,
+            region=connect.region,
+            bucket=recordings.bucket.bucket,
+            key_arn=recordings.key.arn,
+            prefix=connect.recordings_prefix,
+            ready=[recordings.policy],
         ),
     )
 
@@ -90,3 +122,6 @@ pulumi.export("deployerArn", deployer)
 pulumi.export("policyDigest", policy.digest)
 # The effective settings, so `recgov verify --stack-outputs` judges what this stack deployed.
 pulumi.export("policy", policy.as_dict())
+if connect is not None:
+    pulumi.export("amazonConnect", {"purpose": str(CONNECT_PURPOSE), "instanceArn": connect.instance_arn,
+                                    "serviceRoleArn": connect_role})

@@ -38,7 +38,24 @@ UTC_MILLIS = pa.timestamp("ms", tz="UTC")
 DELIVERED = datetime(2025, 6, 1, 1, 0, tzinfo=UTC)
 
 
-def rows_sql(start: int, stop: int) -> str:
+DERIVED_EVERY = 10
+"""With ``--derived``, one row in ten is the transcript of the recording five rows before it (an orphan
+where that row is a delete marker, one in five), and one in 1,009 the transcript of a call that was
+never recorded (an orphan too)."""
+
+
+def key_sql(derived: bool) -> str:
+    """A row's key: a recording, a few misnamed ones, and with ``derived`` transcripts beside them."""
+    transcript = ""
+    if derived:
+        folder = "'derived/transcripts/' || strftime(modified, '%Y/%m/%d')"
+        transcript = (f"WHEN i % 1009 = 5 THEN {folder} || '/LOST-' || i || '.json' "
+                      f"WHEN i % {DERIVED_EVERY} = 5 THEN {folder} || '/CALL-' || (i - 5) || '.json' ")
+    return (f"CASE WHEN i % 997 = 0 THEN 'tmp/upload-' || i || '.wav' {transcript}"
+            "ELSE 'quality/' || strftime(modified, '%Y/%m/%d') || '/CALL-' || i || '.wav' END")
+
+
+def rows_sql(start: int, stop: int, derived: bool = False) -> str:
     """One file's rows, typed as in AWS's Parquet inventories (timestamps in milliseconds)."""
     return f"""
     WITH base AS (
@@ -47,8 +64,7 @@ def rows_sql(start: int, stop: int) -> str:
     )
     SELECT
       '{SOURCE}' AS bucket,
-      CASE WHEN i % 997 = 0 THEN 'tmp/upload-' || i || '.wav'
-           ELSE 'quality/' || strftime(modified, '%Y/%m/%d') || '/CALL-' || i || '.wav' END AS key,
+      {key_sql(derived)} AS key,
       printf('%016x', hash(i)) AS version_id,
       i % 10 <> 0 AS is_latest,
       i % 50 = 0 AS is_delete_marker,
@@ -67,7 +83,7 @@ def rows_sql(start: int, stop: int) -> str:
     """
 
 
-def csv_sql(start: int, stop: int) -> str:
+def csv_sql(start: int, stop: int, derived: bool = False) -> str:
     """The same rows as S3 Inventory's CSV text: ISO 8601 timestamps, empty strings for nulls."""
     return f"""
     SELECT bucket, key, version_id, CAST(is_latest AS VARCHAR), CAST(is_delete_marker AS VARCHAR),
@@ -76,7 +92,7 @@ def csv_sql(start: int, stop: int) -> str:
       coalesce(encryption_status, ''),
       coalesce(strftime(object_lock_retain_until_date, '%Y-%m-%dT%H:%M:%S.000Z'), ''),
       coalesce(object_lock_mode, ''), coalesce(object_lock_legal_hold_status, '')
-    FROM ({rows_sql(start, stop)})
+    FROM ({rows_sql(start, stop, derived)})
     """
 
 
@@ -90,7 +106,7 @@ def write_parquet(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
             writer.write_batch(batch.cast(schema), row_group_size=BATCH_ROWS)
 
 
-def generate(out: Path, rows: int, per_file: int, fmt: str) -> Path:
+def generate(out: Path, rows: int, per_file: int, fmt: str, derived: bool = False) -> Path:
     """Write one inventory (``fmt`` Parquet or CSV) of ``rows`` rows under ``out``; returns the manifest."""
     root = out / fmt.lower()
     data = config_dir(root, INVENTORY_PREFIX, SOURCE, INVENTORY_ID) / "data"
@@ -102,10 +118,10 @@ def generate(out: Path, rows: int, per_file: int, fmt: str) -> Path:
         stop = min(rows, start + per_file)
         if fmt == "Parquet":
             path = data / f"part-{n:05d}.parquet"
-            write_parquet(con, rows_sql(start, stop), path)
+            write_parquet(con, rows_sql(start, stop, derived), path)
         else:
             path = data / f"part-{n:05d}.csv.gz"
-            con.execute(f"COPY ({csv_sql(start, stop)}) TO '{path}' "
+            con.execute(f"COPY ({csv_sql(start, stop, derived)}) TO '{path}' "
                         "(FORMAT csv, HEADER false, FORCE_QUOTE *, COMPRESSION gzip)")
         files.append(path)
         print(f"  {path.name}: rows {start}-{stop}", file=sys.stderr)
@@ -123,10 +139,12 @@ def main() -> None:
     parser.add_argument("--huge", action="store_true", help="100 M rows")
     parser.add_argument("--rows-per-file", type=int, default=2_000_000)
     parser.add_argument("--format", choices=["parquet", "csv", "both"], default="both")
+    parser.add_argument("--derived", action="store_true",
+                        help="one row in ten a transcript beside its recording, a few orphaned")
     args = parser.parse_args()
     rows = 100_000_000 if args.huge else args.rows
     for fmt in (["Parquet", "CSV"] if args.format == "both" else ["Parquet" if args.format == "parquet" else "CSV"]):
-        print(generate(args.out, rows, args.rows_per_file, fmt))
+        print(generate(args.out, rows, args.rows_per_file, fmt, args.derived))
 
 
 if __name__ == "__main__":

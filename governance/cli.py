@@ -244,6 +244,9 @@ def policy_validate(policy_path: Path | None, stack_config: Path | None) -> None
     """
     effective = effective_policy(policy_path, stack_config)
     click.echo(f"valid: {len(effective.purposes)} purposes, policy digest {effective.digest}")
+    for p in effective:
+        for condition in p.analytics.conditions() if p.analytics else ():
+            click.echo(f"condition: {p.purpose}: {condition} (R11).")
 
 
 @policy.command("show")

@@ -12,9 +12,9 @@ from typing import Any
 
 from lifecycle.controller import CONTROLLER_LABELS, Controller
 from lifecycle.legal import RULES
-from lifecycle.policy import Policy
+from lifecycle.policy import Policy, PurposePolicy
 from lifecycle.purposes import traits
-from lifecycle.render import render_bucket
+from lifecycle.render import derived_prefix, render_bucket
 
 SECURITY = (
     "encryption at rest with a customer-managed KMS key per purpose (key rotation on)",
@@ -23,6 +23,31 @@ SECURITY = (
     "least-privilege roles per purpose; reads denied to anyone but the purpose's readers",
     "server access logging to a separate bucket; public access blocked",
 )
+
+
+def derived_text(p: PurposePolicy) -> str | None:
+    """The derived kinds a purpose keeps, where, and for how long."""
+    parts = [f"{d.kind} under {derived_prefix(p, d.kind)}/ ({p.derived_retention(d)} days, never beyond its "
+             "recording)" for d in p.derived]
+    return "; ".join(parts) or None
+
+
+def analytics_text(p: PurposePolicy) -> str | None:
+    """What is computed from the recordings, with the conditions it rests on."""
+    a = p.analytics
+    if a is None:
+        return None
+
+    def who(participants: frozenset[Any]) -> str:
+        return " and ".join(sorted(map(str, participants))) or "nobody"
+
+    parts = [f"transcription {'on' if a.transcription else 'off'}", f"sentiment of {who(a.sentiment)}",
+             f"emotion from the voice of {who(a.emotion_from_voice)}"]
+    if a.customer_notice:
+        parts.append("callers are told of emotion recognition (EU AI Act Art. 50(3))")
+    if a.redaction:
+        parts.append("analysis output redacted")
+    return "; ".join(parts) + "".join(f". Condition: {c}" for c in a.conditions()) + "."
 
 
 def register_entries(policy: Policy) -> list[dict[str, Any]]:
@@ -50,8 +75,10 @@ def register_entries(policy: Policy) -> list[dict[str, Any]]:
                     f"(legal maximum {spec.legal_max_days} days, {RULES[spec.rules[0]].id})"
                 ),
                 "sampling": (f"at most {p.sampling_rate:.0%} of calls, at random" if p.sampling_rate else None),
+                "derived_data": derived_text(p),
+                "analytics": analytics_text(p),
                 "security_measures": security,
-                "citations": [RULES[r].citation for r in (*spec.rules, "R9")],
+                "citations": [RULES[r].citation for r in (*spec.rules, "R9", *(("R11", "R14") if p.analytics else ()))],
             }
         )
     return entries
@@ -87,6 +114,8 @@ def render_register(policy: Policy, fmt: str, controller: Controller | None = No
         ("erasure", "Who may erase early"),
         ("erasure_time_limit", "Time limit for erasure"),
         ("sampling", "Sampling"),
+        ("derived_data", "Derived data kept"),
+        ("analytics", "Speech analytics"),
     ]
     if fmt == "html":
         parts = [

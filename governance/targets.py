@@ -67,6 +67,25 @@ def _purpose_policy(purpose: Purpose, values: dict[str, Any], problems: list[str
 
 
 @dataclass(frozen=True)
+class ConnectWriter:
+    """An Amazon Connect instance the program admits as a writer of a purpose's bucket (``amazonConnect``)."""
+
+    instance_arn: str
+    service_role_arn: str
+
+
+def _connect_writers(value: Any, source: str) -> dict[Purpose, ConnectWriter]:
+    if value is None:
+        return {}
+    fields = ("purpose", "instanceArn", "serviceRoleArn")
+    if not isinstance(value, Mapping) or not all(isinstance(value.get(f), str) and value[f] for f in fields):
+        raise TargetError(f"{source}: 'amazonConnect' must be a JSON object with purpose, instanceArn and "
+                          "serviceRoleArn.")
+    purpose = parse_purpose(value["purpose"], f"{source} amazonConnect")
+    return {purpose: ConnectWriter(value["instanceArn"], value["serviceRoleArn"])}
+
+
+@dataclass(frozen=True)
 class StackOutputs:
     """What ``pulumi stack output --json`` prints for the program (``__main__.py``)."""
 
@@ -78,6 +97,7 @@ class StackOutputs:
     policy_digest: str | None = None
     policy: Mapping[str, Any] | None = None
     """The effective policy the program deployed (``Policy.as_dict``), when the outputs carry it."""
+    connect_writers: Mapping[Purpose, ConnectWriter] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, doc: Any, source: str = "stack outputs") -> StackOutputs:
@@ -99,6 +119,7 @@ class StackOutputs:
             deployer_arn=str(doc["deployerArn"]) if doc.get("deployerArn") else None,
             policy_digest=str(doc["policyDigest"]) if doc.get("policyDigest") else None,
             policy=doc["policy"] if isinstance(doc.get("policy"), Mapping) else None,
+            connect_writers=_connect_writers(doc.get("amazonConnect"), source),
         )
 
     @classmethod
@@ -167,10 +188,12 @@ class StackOutputs:
         if any(v is None for v in found.values()):
             return None
         readers = found.get(RoleKind.READER) or ()
+        connect = self.connect_writers.get(purpose)
         return Principals(
             deployer=(self.deployer_arn,),
             readers=readers,
-            writers=found.get(RoleKind.WRITER) or (),
+            writers=(found.get(RoleKind.WRITER) or ()) + ((connect.service_role_arn,) if connect else ()),
+            service_sources=(connect.instance_arn,) if connect else (),
             erasure=found.get(RoleKind.ERASURE) or (),
             legal_hold=readers if purpose_traits.legal_hold else (),
         )

@@ -34,6 +34,8 @@ CONFIG_ACTIONS = (
 
 READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes")
 DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+CONNECT_SERVICE = "connect.amazonaws.com"
+"""Amazon Connect's service principal (its recording features scope it with aws:SourceAccount and aws:SourceArn)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Principals:
     writers: tuple[str, ...] = ()
     erasure: tuple[str, ...] = ()
     legal_hold: tuple[str, ...] = ()
+    service_sources: tuple[str, ...] = ()
+    """``aws:SourceArn`` of AWS services that write on the purpose's behalf (an Amazon Connect instance)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,14 @@ class DenyRequirement:
 def retention_cap_days(purpose: Purpose) -> int:
     """The most remaining retention a per-object lock may set: its worst case must fit the law."""
     return LIMITS[purpose].max_days - LIFECYCLE_ROUNDING_DAYS
+
+
+def _service_sources_exempt(principals: Principals) -> dict[str, dict[str, Any]]:
+    # A service principal's request has no aws:PrincipalArn to exempt; it carries the resource it acts
+    # for as aws:SourceArn, which no other caller can set.
+    if not principals.service_sources:
+        return {}
+    return {"ArnNotEqualsIfExists": {"aws:SourceArn": list(principals.service_sources)}}
 
 
 def deny_requirements(purpose: Purpose, principals: Principals, key_arn: str | None) -> list[DenyRequirement]:
@@ -100,7 +112,7 @@ def deny_requirements(purpose: Purpose, principals: Principals, key_arn: str | N
     reqs += [
         DenyRequirement(
             "DenyWritesOutsidePurpose", "only the purpose's writers upload", ("s3:PutObject",), True, False,
-            ("R7", "R10"), except_principals=principals.writers,
+            ("R7", "R10"), _service_sources_exempt(principals), except_principals=principals.writers,
         ),
         DenyRequirement(
             "DenyDeletesOutsideErasure", "only the erasure role deletes", DELETE_ACTIONS, True, False,
@@ -176,6 +188,22 @@ def log_delivery_statement(log_bucket_arn: str, account_id: str, source_bucket_a
         "Condition": {
             "StringEquals": {"aws:SourceAccount": account_id},
             "ArnLike": {"aws:SourceArn": list(source_bucket_arns)},
+        },
+    }
+
+
+def connect_write_statement(bucket_arn: str, instance_arn: str) -> dict[str, Any]:
+    """Lets Amazon Connect's service principal write recordings for one instance (and its account)."""
+    account_id = instance_arn.split(":")[4]
+    return {
+        "Sid": "AllowAmazonConnectRecordings",
+        "Effect": "Allow",
+        "Principal": {"Service": CONNECT_SERVICE},
+        "Action": "s3:PutObject",
+        "Resource": f"{bucket_arn}/*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnEquals": {"aws:SourceArn": instance_arn},
         },
     }
 

@@ -19,6 +19,7 @@ from lifecycle.access import (
     Principals,
     auditor_permissions,
     bucket_policy_document,
+    connect_write_statement,
     deny_requirements,
     inventory_delivery_statement,
     log_delivery_statement,
@@ -73,6 +74,10 @@ class GovernedBucketArgs:
     extra_readers: pulumi.Input[Sequence[str]] = ()
     log_source_pattern: str | None = None
     protect: bool = False
+    extra_writers: pulumi.Input[Sequence[str]] = ()
+    """Writers besides the purpose's own (the service-linked role an Amazon Connect instance writes as)."""
+    connect_instance_arn: str | None = None
+    """An Amazon Connect instance whose service principal may write here (aws:SourceArn, aws:SourceAccount)."""
 
 
 class GovernedBucket(pulumi.ComponentResource):
@@ -218,13 +223,14 @@ class GovernedBucket(pulumi.ComponentResource):
             return pulumi.Output.from_input([])
 
         readers = pulumi.Output.all(principal_arns("reader"), args.extra_readers).apply(lambda v: [*v[0], *v[1]])
+        writers = pulumi.Output.all(principal_arns("writer"), args.extra_writers).apply(lambda v: [*v[0], *v[1]])
         legal_hold = principal_arns("reader") if kind_of.legal_hold else pulumi.Output.from_input([])
         document = pulumi.Output.all(
             self.bucket.arn,
             key_arn,
             args.deployer_arns,
             readers,
-            principal_arns("writer"),
+            writers,
             principal_arns("erasure"),
             legal_hold,
             args.account_id,
@@ -259,8 +265,11 @@ class GovernedBucket(pulumi.ComponentResource):
             writers=tuple(writers),
             erasure=tuple(erasure),
             legal_hold=tuple(legal_hold),
+            service_sources=(args.connect_instance_arn,) if args.connect_instance_arn else (),
         )
         extra = []
+        if args.connect_instance_arn:
+            extra.append(connect_write_statement(bucket_arn, args.connect_instance_arn))
         if traits(spec.purpose).log_target and args.log_source_pattern is not None:
             extra.append(log_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
             extra.append(inventory_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
@@ -304,3 +313,58 @@ class AuditorRole(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({"arn": self.role.arn})
+
+
+def connect_service_role(instance_id: str, region: str) -> pulumi.Output[str]:
+    """The service-linked role an Amazon Connect instance writes its call recordings as.
+
+    Its name carries a suffix Connect chooses (``AWSServiceRoleForAmazonConnect_<suffix>``), so it is
+    read from the instance (DescribeInstance's ``ServiceRole``) rather than derived from the instance id.
+    """
+    return aws.connect.get_instance_output(instance_id=instance_id, region=region).service_role
+
+
+@dataclass(frozen=True)
+class ConnectRecordingStorageArgs:
+    """Where an Amazon Connect instance stores its call recordings: a governed bucket, its key, a prefix."""
+
+    instance_id: str
+    region: str
+    bucket: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    prefix: str
+    ready: Sequence[pulumi.Resource] = ()
+    """Resources to exist first (the bucket policy that admits Connect's writes)."""
+
+
+class ConnectRecordingStorage(pulumi.ComponentResource):
+    """The instance storage config for CALL_RECORDINGS: S3, the governed bucket, SSE-KMS with its key.
+
+    Connect creates a grant on the key for the instance's service-linked role when the config is
+    associated (AssociateInstanceStorageConfig), with the deployer's ``kms:CreateGrant``; the key
+    needs no other statement for Connect to encrypt.
+    """
+
+    storage: aws.connect.InstanceStorageConfig
+
+    def __init__(
+        self, name: str, args: ConnectRecordingStorageArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("recgov:connect:RecordingStorage", name, None, opts)
+        self.storage = aws.connect.InstanceStorageConfig(
+            f"{name}-call-recordings",
+            instance_id=args.instance_id,
+            region=args.region,
+            resource_type="CALL_RECORDINGS",
+            storage_config={
+                "storage_type": "S3",
+                "s3_config": {
+                    "bucket_name": args.bucket,
+                    "bucket_prefix": args.prefix,
+                    # Connect wants the key's full ARN; the bucket policy denies uploads under any other key.
+                    "encryption_config": {"encryption_type": "KMS", "key_id": args.key_arn},
+                },
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.ready)),
+        )
+        self.register_outputs({"association_id": self.storage.association_id})

@@ -30,7 +30,7 @@ POLICY_KEYS = {
 OVERRIDE_KEYS = {"retentionDays", "objectLockMode", "objectLockDays", "samplingRate", "layout", "keyPrefix"}
 """What a stack may change: numbers, the lock mode, and where its platform writes recordings (layout and
 key prefix differ per contact centre). Texts belong to the policy's owner."""
-STACK_KEYS = {"purposes", "policyFile", "namePrefix", "deployerArn", "principals", "trustedAccountArn"}
+STACK_KEYS = {"purposes", "policyFile", "namePrefix", "deployerArn", "principals", "trustedAccountArn", "amazonConnect"}
 """Every ``recgov:`` config key the program reads (documented in the README)."""
 
 

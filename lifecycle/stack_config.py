@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lifecycle.layouts import prefix_problems
+from lifecycle.legal import Purpose
 from lifecycle.policy import PolicyError
 from lifecycle.purposes import PURPOSES, RoleKind, traits
 
@@ -15,6 +17,43 @@ NAME_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,41}[a-z0-9]$")
 """Bucket names are ``<prefix>-<purpose>-<7 hex>``: at most 63 lowercase characters."""
 AUDITOR = "auditor"
 """The ``recgov:principals`` target naming the auditors (readers of the access logs), not a purpose."""
+CONNECT_INSTANCE_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):connect:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]):(?P<account>[0-9]{12}):"
+    r"instance/(?P<id>[A-Za-z0-9-]{1,100})$"
+)
+"""An Amazon Connect instance ARN; the id is 1-100 characters (Connect's ``InstanceId``)."""
+CONNECT_KEYS = ("instanceArn", "recordingsPrefix")
+CONNECT_PURPOSE = Purpose.QUALITY
+"""The purpose whose recordings Amazon Connect writes (other purposes' recordings stay with their recorder)."""
+CONNECT_LAYOUT = "amazon-connect"
+
+
+@dataclass(frozen=True)
+class AmazonConnect:
+    """``recgov:amazonConnect``: the instance whose call recordings go to the quality bucket, and where."""
+
+    instance_arn: str
+    recordings_prefix: str
+
+    def _part(self, name: str) -> str:
+        match = CONNECT_INSTANCE_ARN.match(self.instance_arn)
+        assert match is not None, "validated by parse_stack_settings"
+        return match.group(name)
+
+    @property
+    def instance_id(self) -> str:
+        """The instance id, the last part of its ARN (what Connect's API calls take)."""
+        return self._part("id")
+
+    @property
+    def region(self) -> str:
+        """The instance's region: its storage config is declared there."""
+        return self._part("region")
+
+    @property
+    def account_id(self) -> str:
+        """The account that owns the instance (``aws:SourceAccount`` of its writes)."""
+        return self._part("account")
 
 
 @dataclass(frozen=True)
@@ -27,6 +66,7 @@ class StackSettings:
     policy_file: str | None = None
     deployer_arn: str | None = None
     trusted_account_arn: str | None = None
+    amazon_connect: AmazonConnect | None = None
 
 
 def _arn(where: str, value: Any, problems: list[str]) -> str | None:
@@ -69,6 +109,49 @@ def _principals(raw: Any, problems: list[str]) -> dict[str, dict[str, tuple[str,
     return out
 
 
+def _amazon_connect(raw: Any, problems: list[str]) -> AmazonConnect | None:
+    if raw is None:
+        return None
+    where = "recgov:amazonConnect"
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: expected a mapping with instanceArn and recordingsPrefix.")
+        return None
+    found = len(problems)
+    for key in sorted(set(map(str, raw)) - set(CONNECT_KEYS)):
+        problems.append(f"{where}: unknown key {key!r}; allowed keys are {', '.join(CONNECT_KEYS)}.")
+    arn, prefix = raw.get("instanceArn"), raw.get("recordingsPrefix")
+    if not isinstance(arn, str) or not CONNECT_INSTANCE_ARN.match(arn):
+        problems.append(f"{where}.instanceArn: {arn!r} is not an Amazon Connect instance ARN "
+                        "(arn:aws:connect:<region>:<account>:instance/<id>).")
+    if not isinstance(prefix, str) or not prefix:
+        problems.append(f"{where}.recordingsPrefix: {prefix!r} must be a non-empty key prefix "
+                        "such as connect/acme/CallRecordings.")
+    else:
+        problems.extend(prefix_problems(f"{where}.recordingsPrefix", prefix))
+    if len(problems) > found:
+        return None
+    return AmazonConnect(str(arn), str(prefix))
+
+
+def _connect_purposes(purposes: Mapping[str, Any], connect: AmazonConnect, problems: list[str]) -> dict[str, Any]:
+    """The stack's purposes with the Connect layout applied to the quality purpose.
+
+    Applied as the quality purpose's stack override, so the program, verify, the object audit and the
+    register all read the same layout and prefix from the effective policy; a stack that names
+    another layout or prefix for quality contradicts its own Connect setting and is refused.
+    """
+    name = str(CONNECT_PURPOSE)
+    entry = purposes.get(name) or {}
+    if not isinstance(entry, Mapping):
+        return dict(purposes)  # the loader names the bad entry
+    wanted = {"layout": CONNECT_LAYOUT, "keyPrefix": connect.recordings_prefix}
+    for key, value in wanted.items():
+        if key in entry and entry[key] != value:
+            problems.append(f"recgov:purposes.{name}.{key}: {entry[key]!r} contradicts recgov:amazonConnect, "
+                            f"which writes {name} recordings with {key} {value!r}; remove it or make it {value!r}.")
+    return {**purposes, name: {**entry, **wanted}}
+
+
 def parse_stack_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings:
     """Check a stack's ``recgov:`` values (namespace removed); raise PolicyError listing every problem."""
     problems: list[str] = []
@@ -89,6 +172,9 @@ def parse_stack_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings
         # A number or a list here once reached path arithmetic and crashed with a traceback.
         problems.append(f"recgov:policyFile: {policy_file!r} must be the path of a policy file (a string).")
         policy_file = None
+    connect = _amazon_connect(raw.get("amazonConnect"), problems)
+    if connect is not None:
+        purposes = _connect_purposes(purposes, connect, problems)
     settings = StackSettings(
         name_prefix=str(prefix),
         purposes=purposes,
@@ -96,6 +182,7 @@ def parse_stack_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings
         policy_file=policy_file,
         deployer_arn=_arn("recgov:deployerArn", deployer, problems) if deployer else None,
         trusted_account_arn=_arn("recgov:trustedAccountArn", trusted, problems) if trusted else None,
+        amazon_connect=connect,
     )
     if problems:
         raise PolicyError(problems)

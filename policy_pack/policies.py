@@ -35,6 +35,7 @@ from lifecycle.loader import load_policy, load_policy_file
 from lifecycle.policy import Policy as RetentionPolicy
 from lifecycle.policy import PolicyError
 from lifecycle.render import TAG_PURPOSE
+from lifecycle.stack_config import parse_stack_settings
 from policy_pack.planned import bucket_name, governed_purpose, join, plain, snapshots
 
 PACK_NAME = "recgov-retention"
@@ -88,6 +89,18 @@ def engine_stack_config(key: str) -> str | None:
     return pulumi.runtime.get_config(key)
 
 
+def _with_amazon_connect(purposes: Any, stack_config: StackConfig) -> Any:
+    """The purposes with ``recgov:amazonConnect`` applied, as the program applies it (quality's layout)."""
+    raw = stack_config("recgov:amazonConnect")
+    if not raw:
+        return purposes
+    try:
+        connect = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise PolicyError([f"recgov:amazonConnect: not valid JSON ({err.msg})."]) from None
+    return parse_stack_settings({"purposes": purposes, "amazonConnect": connect}, stack="preview").purposes
+
+
 def effective_policy(config: Mapping[str, Any], stack_config: StackConfig) -> RetentionPolicy:
     """The policy the program would deploy: policy config first, else the stack's ``recgov:`` config.
 
@@ -105,6 +118,7 @@ def effective_policy(config: Mapping[str, Any], stack_config: StackConfig) -> Re
             purposes = json.loads(raw) if raw else None
         except json.JSONDecodeError as err:
             raise PolicyError([f"recgov:purposes: not valid JSON ({err.msg})."]) from None
+    purposes = _with_amazon_connect(purposes, stack_config)
     if not file_value:
         return load_policy(None, purposes)
     path = Path(str(file_value))

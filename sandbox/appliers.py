@@ -255,3 +255,14 @@ APPLIERS: dict[str, Applier] = {
     "aws:iam/rolePolicy:RolePolicy": iam_role_policy,
 }
 """Exactly the resource types ``lifecycle.components`` emits; anything else is refused by name."""
+
+SKIPPED: dict[str, str] = {
+    "aws:connect/instanceStorageConfig:InstanceStorageConfig": (
+        "the emulator implements Amazon Connect instances (CreateInstance, DescribeInstance) but not "
+        "AssociateInstanceStorageConfig, so where the instance stores recordings is not applied; the bucket, "
+        "key and bucket policy that admit its writes are"
+    ),
+}
+"""Types the program declares that the emulator cannot hold, each with the reason; the sandbox skips
+them by name and says so, and refuses every type in neither table."""
+

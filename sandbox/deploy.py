@@ -23,11 +23,12 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lifecycle.program import PROGRAM, PROJECT, ProgramRun, run_program
-from sandbox.appliers import APPLIERS, ApplyContext
+from sandbox.appliers import APPLIERS, SKIPPED, ApplyContext
 from sandbox.emulator import DEFAULT_REGION, FAKE_CREDENTIALS
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+CONNECT_INSTANCE = "aws:connect/getInstance:getInstance"
 RETRY_AFTER_ALL = frozenset({"InvalidTargetBucketForLogging"})
 """Refusals that depend on a resource the program does not order before this one.
 
@@ -75,6 +76,15 @@ class Applied:
     id: str
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """One resource the sandbox did not apply because the emulator cannot hold it, and why."""
+
+    type: str
+    name: str
+    reason: str
+
+
 def require_loopback(endpoint_url: str) -> None:
     """Refuse any endpoint but the local emulator: the sandbox never touches a real account."""
     host = urlparse(endpoint_url).hostname or ""
@@ -119,6 +129,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
         self.ctx = ctx
         self.endpoint_url = endpoint_url
         self.applied: list[Applied] = []
+        self.skipped: list[Skipped] = []
         self.deferred: list[pulumi.runtime.MockResourceArgs] = []
         self.failure: SandboxError | None = None
         """The first request the emulator refused or could not answer: the program's own error
@@ -131,6 +142,9 @@ class SandboxMocks(pulumi.runtime.Mocks):
         if not args.custom:
             return None, dict(args.inputs)
         applier = APPLIERS.get(args.typ)
+        if applier is None and args.typ in SKIPPED:
+            self.skipped.append(Skipped(args.typ, args.name, SKIPPED[args.typ]))
+            return f"{args.name}-not-applied", dict(args.inputs)
         if applier is None:
             raise UnsupportedResourceError(
                 f"the sandbox does not support resource type {args.typ} ({args.name}); "
@@ -166,13 +180,35 @@ class SandboxMocks(pulumi.runtime.Mocks):
             self.applied.append(Applied(args.typ, args.name, resource_id))
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        """Answer the program's only data source, the caller's identity, from the emulator's STS."""
+        """Answer the program's data sources from the emulator: the caller's identity (STS) and an
+        Amazon Connect instance (DescribeInstance)."""
+        if args.token == CONNECT_INSTANCE:
+            return self._connect_instance(args.args), []
         if args.token != CALLER_IDENTITY:
             raise UnsupportedResourceError(f"the sandbox does not support the function {args.token}")
         with self._lock:
             who = self.ctx.clients("sts").get_caller_identity()
         identity = {"accountId": who["Account"], "arn": who["Arn"], "userId": who["UserId"], "id": who["Account"]}
         return identity, []  # an empty failure list: the mock monitor cannot iterate None
+
+    def _connect_instance(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        instance_id = str(args.get("instanceId") or "")
+        region = str(args.get("region") or self.ctx.region)
+        if region != self.ctx.region:
+            raise SandboxError(f"the Amazon Connect instance {instance_id} is in {region}, but the sandbox deploys "
+                               f"to {self.ctx.region}; use an instance of the stack's region (aws:region).")
+        with self._lock:
+            try:
+                found = self.ctx.clients("connect").describe_instance(InstanceId=instance_id)["Instance"]
+            except ClientError as err:
+                raise SandboxError(f"the emulator has no Amazon Connect instance {instance_id} "
+                                   f"({err.response.get('Error', {}).get('Code')}); create it first "
+                                   "(connect create-instance) and name its ARN in recgov:amazonConnect.") from None
+        return {"id": found["Id"], "instanceId": found["Id"], "arn": found["Arn"], "region": region,
+                "serviceRole": found["ServiceRole"], "status": found.get("InstanceStatus", "ACTIVE"),
+                "identityManagementType": found.get("IdentityManagementType", "CONNECT_MANAGED"),
+                "inboundCallsEnabled": bool(found.get("InboundCallsEnabled")),
+                "outboundCallsEnabled": bool(found.get("OutboundCallsEnabled"))}
 
 
 @dataclass
@@ -182,6 +218,7 @@ class Deployment:
     stack: str
     outputs: dict[str, Any]
     applied: list[Applied] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     run: ProgramRun | None = None
 
     def outputs_json(self) -> str:
@@ -255,4 +292,4 @@ def deploy(
     if mocks.failure is not None:
         raise mocks.failure
     mocks.apply_deferred()
-    return Deployment(stack=stack, outputs=run.outputs, applied=mocks.applied, run=run)
+    return Deployment(stack=stack, outputs=run.outputs, applied=mocks.applied, skipped=mocks.skipped, run=run)

@@ -64,9 +64,19 @@ class OfflineMocks:
             return name, outputs
         return f"{name}-id", outputs
 
+    @classmethod
+    def connect_role(cls, instance_id: str) -> str:
+        """The service-linked role these mocks give an Amazon Connect instance."""
+        return (f"arn:aws:iam::{cls.ACCOUNT}:role/aws-service-role/connect.amazonaws.com/"
+                f"AWSServiceRoleForAmazonConnect_{instance_id[:8]}")
+
     def call(self, args: Any) -> dict[str, Any]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": self.ACCOUNT, "arn": self.CALLER, "userId": "AROAEXAMPLE:ci", "id": self.ACCOUNT}
+        if args.token == "aws:connect/getInstance:getInstance":
+            # Connect names each instance's service-linked role with a suffix of its own choosing.
+            instance = args.args["instanceId"]
+            return {"id": instance, "instanceId": instance, "serviceRole": self.connect_role(instance)}
         raise NotImplementedError(f"no mock for {args.token}")
 
 

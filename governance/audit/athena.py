@@ -25,6 +25,7 @@ from governance.audit.sql import (
     audit_query,
     combine,
     complete_first_keys,
+    complete_orphans,
     legal_hold_query,
     literal,
 )
@@ -137,6 +138,8 @@ def audit_athena(client: Any, target: AthenaTarget, manifest: Manifest, t: Thres
     row = combine(groups, t, fields, Dialect.ATHENA, listed_keys)
     complete_first_keys(row, groups, lambda sql: [str(r["key"]) for r in run_query(client, sql, target)],
                         target.relation, t, fields, Dialect.ATHENA, listed_keys, where)
+    complete_orphans(row, lambda sql: run_query(client, sql, target), target.relation, t, Dialect.ATHENA,
+                     listed_keys, where)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         for h in run_query(client, legal_hold_query(target.relation, register_limit, fields, where), target):

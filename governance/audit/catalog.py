@@ -64,6 +64,15 @@ OUTSIDE_LAYOUT = CheckMeta(
     "Informational: where a layout writes recordings under a prefix, the bucket's other keys are not judged as "
     "misnamed recordings; their count and first keys are reported.",
 )
+DERIVED_ORPHAN = CheckMeta(
+    "RG-OBJ-DERIVED-ORPHAN", "No derived copy outlives its recording", Severity.HIGH,
+    ("R8",), INVENTORY_READ + LISTING,
+    "Erase the orphaned transcripts, analysis files and redacted copies with every version: deleting a "
+    "recording means deleting what was derived from it.",
+    "Every transcript, analysis file or redacted copy the purpose declares is matched to its recording by call "
+    "id; one whose recording has no version left (current or noncurrent) keeps the conversation beyond its "
+    "retention.",
+)
 MULTIPART = CheckMeta(
     "RG-OBJ-MULTIPART", "No incomplete multipart upload outlives the lifecycle", Severity.HIGH,
     ("R8",), ("s3:ListBucketMultipartUploads",),
@@ -91,7 +100,8 @@ PROOF_TX = CheckMeta(
     "Every proof recording matched to a call is of a call that concluded a transaction.",
 )
 
-OBJECT_CHECKS = (AGE, MARKER_AGE, LOCK_RETENTION, LOCK_LEGAL, LEGAL_HOLD, KMS, KEY_NAME, OUTSIDE_LAYOUT, MULTIPART)
+OBJECT_CHECKS = (AGE, MARKER_AGE, LOCK_RETENTION, LOCK_LEGAL, LEGAL_HOLD, KMS, KEY_NAME, OUTSIDE_LAYOUT,
+                 DERIVED_ORPHAN, MULTIPART)
 PROPORTIONALITY_CHECKS = (PROP_RATE, PROP_UNMATCHED, PROOF_TX)
 
 

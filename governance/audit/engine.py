@@ -23,6 +23,7 @@ from governance.audit.sql import (
     audit_query,
     combine,
     complete_first_keys,
+    complete_orphans,
     merge_register,
 )
 
@@ -44,6 +45,7 @@ def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, field
     row = combine(groups, t, fields, Dialect.DUCKDB, listed_keys)
     complete_first_keys(row, groups, lambda sql: [k for (k,) in con.execute(sql).fetchall()], VIEW, t, fields,
                         Dialect.DUCKDB, listed_keys)
+    complete_orphans(row, lambda sql: fetch_dicts(con, sql), VIEW, t, Dialect.DUCKDB, listed_keys)
     holds: list[dict[str, Any]] = []
     if "object_lock_legal_hold_status" in fields:
         holds = merge_register(groups, register_limit)

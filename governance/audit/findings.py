@@ -174,6 +174,14 @@ def object_results(audit: BucketAudit, as_of_text: str) -> list[Result]:
         ))
     if t.checks_keys and t.area:
         results.append(outside_layout_result(audit))
+    if t.derived:
+        derived = count_of(audit.aggregates.get("derived_objects_count"))
+        results.append(_count_check(
+            catalog.DERIVED_ORPHAN, audit, "orphans",
+            f"derived objects (of {derived}) whose recording has no version left",
+            "a transcript, analysis file or redacted copy goes with its recording", retention,
+            {"derived_objects": derived},
+        ))
     if audit.multipart is not None:
         results.append(_count_check(
             catalog.MULTIPART, audit, "multipart",

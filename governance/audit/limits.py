@@ -9,8 +9,19 @@ from datetime import datetime
 
 from governance.audit.sql import Thresholds
 from lifecycle.legal import LIMITS, Purpose
-from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy
-from lifecycle.render import render_bucket
+from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy, PurposePolicy
+from lifecycle.render import derived_prefix, render_bucket
+
+
+def derived_rules(p: PurposePolicy) -> tuple[tuple[str, str], ...]:
+    """(prefix, pattern) of each derived kind the purpose keeps, as its layout and the policy place it."""
+    out = []
+    for d in p.derived:
+        kind = p.key_layout.derived_kind(d.kind)
+        if kind is not None:
+            prefix = derived_prefix(p, d.kind)
+            out.append((f"{prefix}/", kind.key_pattern(prefix)))
+    return tuple(out)
 
 
 def thresholds_for(policy: Policy, purpose: Purpose, as_of: datetime, sample: int = 10) -> Thresholds:
@@ -29,4 +40,5 @@ def thresholds_for(policy: Policy, purpose: Purpose, as_of: datetime, sample: in
         sample=sample,
         layout=policy[purpose].layout,
         key_prefix=policy[purpose].key_prefix,
+        derived=derived_rules(policy[purpose]),
     )

@@ -77,6 +77,9 @@ class Thresholds:
     layout: str = DEFAULT_LAYOUT
     """The key layout of the purpose's recordings (:mod:`lifecycle.layouts`)."""
     key_prefix: str | None = None
+    derived: tuple[tuple[str, str], ...] = ()
+    """Each derived kind the purpose keeps: (literal key prefix ending in '/', full-match pattern whose
+    group 4 is the call id)."""
 
     @property
     def age_cutoff(self) -> datetime:
@@ -147,10 +150,11 @@ FINDINGS = (
     Aggregate("legal_holds", all_of=("held",), none_of=(MARKER,)),
     Aggregate("legal_holds_aged", all_of=("held", "old"), none_of=(MARKER,)),
     Aggregate("not_kms", all_of=("not_kms",), none_of=(MARKER,), keys=True),
-    Aggregate("bad_keys", all_of=("bad_key",), keys=True),
+    Aggregate("bad_keys", all_of=("bad_key",), none_of=("derived",), keys=True),
     # Keys outside the layout's recording prefix (a platform's analysis output, for example) are counted
     # apart: the key convention does not speak of them, the age and encryption findings still do.
-    Aggregate("outside_layout", all_of=("outside",), keys=True),
+    Aggregate("outside_layout", all_of=("outside",), none_of=("derived",), keys=True),
+    Aggregate("derived_objects", all_of=("derived",), none_of=(MARKER,)),
 )
 """Every finding, as facts present and absent; :func:`aggregates` keeps those an inventory's fields allow."""
 
@@ -180,7 +184,52 @@ def facts(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[Fact]:
             out += [Fact("bad_key", f"{inside} AND {misnamed}"), Fact("outside", f"NOT {inside}")]
         else:
             out.append(Fact("bad_key", misnamed))
+        if t.derived:
+            out.append(Fact("derived", derived_condition(t, dialect)))
     return out
+
+
+def derived_condition(t: Thresholds, dialect: Dialect) -> str:
+    """A row is a derived object: under a derived kind's prefix (cheap) and matching its pattern."""
+    regex = FUNCTIONS[dialect]["regex"]
+    return " OR ".join(f"(starts_with(key, {literal(prefix)}) AND {regex}(key, {literal(pattern)}))"
+                       for prefix, pattern in t.derived)
+
+
+def orphan_query(source: str, t: Thresholds, dialect: Dialect, where: str = "") -> str:
+    """Derived objects (distinct keys with a version left) whose call has no recording version left,
+    current or noncurrent: the orphans.
+
+    A second scan, run only when the audit found derived objects (see :func:`complete_orphans`).
+    """
+    regex = FUNCTIONS[dialect]["regex"]
+    clause = f"({where}) AND " if where else ""
+    version = f"{clause}NOT coalesce(is_delete_marker, false)"
+    recording = literal(t.key_layout.recording_pattern(t.recording_prefix))
+    call = t.key_layout.groups[3]
+    cases = " ".join(f"WHEN {regex}(key, {literal(p)}) THEN regexp_extract(key, {literal(p)}, 4)"
+                     for _, p in t.derived)
+    keys = _array(f"min(d.key, {t.sample})", dialect)
+    return (
+        f"SELECT count(*) AS n, {keys} AS first_keys\n"
+        f"FROM (SELECT DISTINCT key, CASE {cases} END AS call_id FROM {source}\n"
+        f"  WHERE {version} AND ({derived_condition(t, dialect)})) AS d\n"
+        f"LEFT JOIN (SELECT DISTINCT regexp_extract(key, {recording}, {call}) AS call_id FROM {source}\n"
+        f"  WHERE {version} AND {regex}(key, {recording})) AS r ON r.call_id = d.call_id\n"
+        f"WHERE r.call_id IS NULL"
+    )
+
+
+def complete_orphans(found: dict[str, Any], run: Callable[[str], Sequence[Mapping[str, Any]]], source: str,
+                     t: Thresholds, dialect: Dialect, listed: Callable[[Any], list[str]], where: str = "") -> None:
+    """Add ``orphans_count`` and ``orphans_keys`` to ``found`` (from :func:`combine`) where derived objects exist."""
+    if not t.derived:
+        return
+    if not int(found.get("derived_objects_count") or 0):
+        found.update(orphans_count=0, orphans_keys=None)
+        return
+    row = run(orphan_query(source, t, dialect, where))[0]
+    found.update(orphans_count=int(row["n"] or 0), orphans_keys=sorted(listed(row["first_keys"])) or None)
 
 
 def bits(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> dict[str, int]:

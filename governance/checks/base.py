@@ -37,6 +37,8 @@ def unknown_principals(purpose: Purpose) -> Principals:
         writers=unknown_if(RoleKind.WRITER in kind.roles),
         erasure=unknown_if(kind.early_erasure),
         legal_hold=unknown_if(kind.legal_hold),
+        # A service writing for one of its resources (Amazon Connect) is exempted by aws:SourceArn.
+        service_sources=unknown_if(RoleKind.WRITER in kind.roles),
     )
 
 

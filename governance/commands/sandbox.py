@@ -55,6 +55,8 @@ def sandbox_deploy(endpoint_url: str, stack: str, output: Path | None) -> None:
     except (PolicyError, pulumi.RunError) as err:
         fail_usage(str(err))
         return
+    for skipped in deployment.skipped:
+        click.echo(f"not applied: {skipped.name} ({skipped.type}): {skipped.reason}.", err=True)
     text = deployment.outputs_json()
     if output is None:
         click.echo(text, nl=False)

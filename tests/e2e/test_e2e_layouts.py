@@ -2,8 +2,9 @@
 
 A Genesys Cloud export bucket (recordings with their ``_metadata.json`` beside them) and an Amazon
 Connect recordings bucket (with Contact Lens output under ``Analysis/``) are judged by the layout the
-stack config declares: platform keys are recordings, the platform's other objects are counted apart,
-a misnamed key is still a finding, and proportionality ties recordings to calls by the layout's call id.
+stack config declares: platform keys are recordings, Contact Lens output is derived data matched to its
+recording (orphans are findings), other objects are counted apart, a misnamed key is still a finding,
+and proportionality ties recordings to calls by the layout's call id.
 """
 
 from __future__ import annotations
@@ -101,16 +102,21 @@ def test_genesys_inventory_in_the_emulator(tmp_path: Path, clean_emulator: Emula
                                                  "verdict": "within the sampling rate"}]
 
 
-def test_connect_layout_counts_contact_lens_output_apart(tmp_path: Path, clean_emulator: Emulator) -> None:
-    contact = "6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90"
+def test_connect_layout_judges_contact_lens_output_as_derived(tmp_path: Path, clean_emulator: Emulator) -> None:
+    contact, erased = "6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90", "0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9"
+    redacted = "Analysis/Voice/Redacted"
     rows = [
         Row(f"{CONNECT_PREFIX}/2025/05/20/{contact}_20250520T09:30_UTC.wav", ago(12)),
         Row(f"{CONNECT_PREFIX}/2025/05/21/{contact}-2_20250521T10:00_UTC.wav", ago(11)),
         Row(f"{CONNECT_PREFIX}/2025/05/21/misnamed.wav", ago(11)),
         Row(f"Analysis/Voice/2025/05/20/{contact}_analysis_2025-05-20T09:40:00Z.json", ago(12)),
-        # Outside the recording prefix yet still judged for age.
-        Row(f"Analysis/Voice/Redacted/2025/01/02/{contact}_call_recording_redacted_2025-01-02T09:40:00Z.wav",
-            ago(150)),
+        # Derived from a recording still there, yet older than the purpose's limit: an age finding.
+        Row(f"{redacted}/2025/01/02/{contact}_call_recording_redacted_2025-01-02T09:40:00Z.wav", ago(150)),
+        # The recording and its unredacted analysis were erased; the redacted copies were left behind.
+        Row(f"{redacted}/2025/05/22/{erased}_call_recording_redacted_2025-05-22T09:40:00Z.wav", ago(10)),
+        Row(f"{redacted}/2025/05/22/{erased}_analysis_redacted_2025-05-22T09:40:00Z.json", ago(10)),
+        # Chat analysis is not a derived kind of a call-recording bucket: counted apart.
+        Row(f"Analysis/Chat/2025/05/20/{contact}_analysis_2025-05-20T09:40:00Z.json", ago(12)),
     ]
     manifest = write_inventory(tmp_path / "inv", CONNECT, rows, "CSV")
     url = upload(clean_emulator, tmp_path / "inv", manifest)
@@ -122,9 +128,13 @@ def test_connect_layout_counts_contact_lens_output_apart(tmp_path: Path, clean_e
     assert by_check(report, "RG-OBJ-KEY-NAME")["observed"]["first_keys"] == [
         f"{CONNECT_PREFIX}/2025/05/21/misnamed.wav"]
     outside = by_check(report, "RG-OBJ-OUTSIDE-LAYOUT")["observed"]
-    assert outside["count"] == 2 and all(k.startswith("Analysis/") for k in outside["first_keys"])
+    assert outside["first_keys"] == [f"Analysis/Chat/2025/05/20/{contact}_analysis_2025-05-20T09:40:00Z.json"]
+    orphans = by_check(report, "RG-OBJ-DERIVED-ORPHAN")
+    assert orphans["status"] == "fail" and orphans["severity"] == "high"
+    assert orphans["observed"]["first_keys"] == [rows[6].key, rows[5].key]
+    assert orphans["observed"]["derived_objects"] == 4
     aged = by_check(report, "RG-OBJ-AGE")
-    assert aged["status"] == "fail" and aged["observed"]["first_keys"][0].startswith("Analysis/Voice/Redacted/")
+    assert aged["status"] == "fail" and aged["observed"]["first_keys"] == [rows[4].key]
 
 
 def test_an_unknown_layout_exits_2_in_one_sentence(tmp_path: Path, clean_emulator: Emulator) -> None:
@@ -140,7 +150,8 @@ def test_live_listing_follows_the_layout(tmp_path: Path, clean_emulator: Emulato
     s3.put_bucket_versioning(Bucket=CONNECT, VersioningConfiguration={"Status": "Enabled"})
     today = datetime.now(UTC)
     keys = [f"{CONNECT_PREFIX}/{today:%Y/%m/%d}/c-{n}_{today:%Y%m%d}T09:30_UTC.wav" for n in range(3)]
-    keys += [f"Analysis/Voice/{today:%Y/%m/%d}/c-0_analysis_{today:%Y-%m-%dT%H:%M:%S}Z.json",
+    keys += [f"Analysis/Voice/{today:%Y/%m/%d}/c-7_analysis_{today:%Y-%m-%dT%H:%M:%S}Z.json",
+             f"Analysis/Chat/{today:%Y/%m/%d}/c-0_analysis_{today:%Y-%m-%dT%H:%M:%S}Z.json",
              f"{CONNECT_PREFIX}/{today:%Y/%m/%d}/no-underscore.wav"]
     for key in keys:
         s3.put_object(Bucket=CONNECT, Key=key, Body=b"RIFF", ServerSideEncryption="aws:kms")
@@ -150,5 +161,6 @@ def test_live_listing_follows_the_layout(tmp_path: Path, clean_emulator: Emulato
                                "--stack-config", str(config))
     assert code == 1, err
     assert by_check(report, "RG-OBJ-KEY-NAME")["observed"]["first_keys"] == [keys[-1]]
-    assert by_check(report, "RG-OBJ-OUTSIDE-LAYOUT")["observed"]["first_keys"] == [keys[3]]
+    assert by_check(report, "RG-OBJ-OUTSIDE-LAYOUT")["observed"]["first_keys"] == [keys[4]]
+    assert by_check(report, "RG-OBJ-DERIVED-ORPHAN")["observed"]["first_keys"] == [keys[3]]
     assert by_check(report, "RG-OBJ-AGE")["status"] == "pass"

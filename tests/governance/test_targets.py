@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,64 @@ def test_stack_outputs_give_the_exact_principals_and_one_extra_exemption_fails(
     reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"].append("arn:aws:iam::123456789012:role/someone-else")
     broken = [r.sid for r in requirements if not judge(document, bucket_arn, r).holds]
     assert broken == ["DenyReadsOutsidePurpose"], f"{purpose}: {broken}"
+
+
+CONNECT_ID = "6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90"
+CONNECT_ARN = f"arn:aws:connect:eu-central-1:123456789012:instance/{CONNECT_ID}"
+CONNECT_CONFIG = {"amazonConnect": {"instanceArn": CONNECT_ARN, "recordingsPrefix": "connect/acme/CallRecordings"}}
+
+
+def _connect_judged(run: ProgramRun, outputs: StackOutputs, purpose: Purpose, document: dict[str, Any]) -> list[str]:
+    principals = outputs.principals(purpose)
+    assert principals is not None
+    bucket_arn = f"arn:aws:s3:::{outputs.buckets[purpose]}"
+    requirements = deny_requirements(purpose, principals, outputs.key_arns.get(purpose))
+    return [r.sid for r in requirements if not judge(document, bucket_arn, r).holds]
+
+
+@pytest.mark.parametrize("purpose", list(Purpose))
+def test_with_amazon_connect_the_outputs_still_give_the_exact_principals(
+    run_stack: Callable[..., ProgramRun], purpose: Purpose
+) -> None:
+    """Connect's writers are known from the outputs: the deployed policy passes, one extra writer fails."""
+    run = run_stack(CONNECT_CONFIG)
+    outputs = StackOutputs.from_dict(run.outputs)
+    document = json.loads(run.named(f"recgov-dev-{purpose}-policy").inputs["policy"])
+    assert _connect_judged(run, outputs, purpose, document) == []
+    writes = next((s for s in document["Statement"] if s["Sid"] == "DenyWritesOutsidePurpose"), None)
+    if writes is None:
+        return  # the access-logs bucket has no writers to exempt
+    writes["Condition"]["ArnNotLike"]["aws:PrincipalArn"].append("arn:aws:iam::123456789012:role/someone-else")
+    assert _connect_judged(run, outputs, purpose, document) == ["DenyWritesOutsidePurpose"], purpose
+
+
+def test_the_connect_writer_is_exempted_on_quality_alone(run_stack: Callable[..., ProgramRun]) -> None:
+    run = run_stack(CONNECT_CONFIG)
+    outputs = StackOutputs.from_dict(run.outputs)
+    role = run.outputs["amazonConnect"]["serviceRoleArn"]
+    quality = outputs.principals(Purpose.QUALITY)
+    assert quality is not None and role in quality.writers and quality.service_sources == (CONNECT_ARN,)
+    for purpose in (Purpose.PROOF, Purpose.EVALUATIONS, Purpose.EVIDENCE):
+        other = outputs.principals(purpose)
+        assert other is not None and role not in other.writers and other.service_sources == ()
+
+
+def test_a_connect_exemption_the_outputs_do_not_name_fails(run_stack: Callable[..., ProgramRun]) -> None:
+    run = run_stack(CONNECT_CONFIG)
+    document = json.loads(run.named("recgov-dev-quality-policy").inputs["policy"])
+    # Another instance's service principal exempted: the deny no longer holds for it.
+    other = json.loads(json.dumps(document))
+    writes = next(s for s in other["Statement"] if s["Sid"] == "DenyWritesOutsidePurpose")
+    writes["Condition"]["ArnNotEqualsIfExists"]["aws:SourceArn"].append(CONNECT_ARN.replace(CONNECT_ID, "other"))
+    outputs = StackOutputs.from_dict(run.outputs)
+    assert _connect_judged(run, outputs, Purpose.QUALITY, other) == ["DenyWritesOutsidePurpose"]
+    # Outputs without amazonConnect know no Connect writer: both of its exemptions fail.
+    bare = StackOutputs.from_dict({k: v for k, v in run.outputs.items() if k != "amazonConnect"})
+    assert _connect_judged(run, bare, Purpose.QUALITY, document) == ["DenyWritesOutsidePurpose"]
+
+
+@pytest.mark.parametrize("connect", ["x", {"purpose": "quality"}, {"purpose": "sales", "instanceArn": "i",
+                                                                    "serviceRoleArn": "r"}])
+def test_unusable_connect_outputs_are_refused(connect: Any) -> None:
+    with pytest.raises(TargetError, match="amazonConnect"):
+        StackOutputs.from_dict({**OUTPUTS, "amazonConnect": connect})

@@ -82,3 +82,16 @@ def test_a_shorter_derived_retention_is_deployed_as_its_own_expiry() -> None:
     assert extra == [{"ID": "expire-derived-1", "Status": "Enabled", "Filter": {"Prefix": "derived/transcripts/"},
                       "Expiration": {"Days": 27}, "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}]
     assert spec.worst_case.days == 90
+
+
+def test_the_derived_data_doc_shows_each_kind_with_an_example_it_matches() -> None:
+    from pathlib import Path
+
+    from lifecycle.layouts import LAYOUTS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "derived-data.md").read_text(encoding="utf-8")
+    for name, layout in LAYOUTS.items():
+        for kind in layout.derived:
+            row = f"| `{name}` | `{kind.kind}` | `{kind.example()}` |"
+            assert row in doc, row
+            assert kind.call_id(kind.example()) is not None

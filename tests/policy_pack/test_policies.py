@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import runpy
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +18,8 @@ from pulumi_policy import Policy
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_STRING_VALUE
 
 from governance.model import Status
+from lifecycle.legal import Purpose
+from lifecycle.policy import PolicyError
 from lifecycle.program import ProgramRun
 from tests.policy_pack.conftest import PACK_DIR, PlannedStack, resource_violations, stack_violations
 
@@ -346,3 +349,23 @@ def test_a_purpose_tag_naming_no_purpose_is_reported_unjudged(stack: PlannedStac
         "Bucket recgov-dev-quality is tagged recgov:purpose=marketing, which names no purpose (quality, proof, "
         "evaluations, access-logs, evidence), so it is not judged.",
     ]
+
+
+CONNECT = {"instanceArn": "arn:aws:connect:eu-central-1:123456789012:instance/6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90",
+           "recordingsPrefix": "connect/acme/CallRecordings"}
+
+
+def test_a_stack_writing_amazon_connect_recordings_passes_at_preview(
+    run_stack: Callable[..., ProgramRun], pack: ModuleType
+) -> None:
+    """Connect's exemptions (its role and its instance as aws:SourceArn) are accepted like any principal's at
+    preview, where principals are unknown; the effective policy carries the Connect layout as the program's does."""
+    stack = PlannedStack(run_stack({"amazonConnect": CONNECT}))
+    config = {"recgov:amazonConnect": json.dumps(CONNECT)}
+    policies = {p.name: p for p in pack.make_policies(stack_config=config.get)}
+    for name in (MANDATORY, ADVISORY, UNJUDGED):
+        assert stack_violations(policies[name], stack.resources()) == [], name
+    quality = pack.effective_policy({}, config.get)[Purpose.QUALITY]
+    assert (quality.layout, quality.key_prefix) == ("amazon-connect", "connect/acme/CallRecordings")
+    with pytest.raises(PolicyError, match="recgov:amazonConnect: not valid JSON"):
+        pack.effective_policy({}, {"recgov:amazonConnect": "{"}.get)

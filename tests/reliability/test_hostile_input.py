@@ -133,7 +133,7 @@ def test_policy_validate_on_arbitrary_bytes_is_0_or_2(content: bytes, tmp_path: 
     assert invoke("policy", "validate", "--policy", str(path)).exit_code in (0, 2)
 
 
-STACK_KEYS = ["purposes", "policyFile", "namePrefix", "deployerArn", "principals", "trustedAccountArn"]
+STACK_KEYS = ["purposes", "policyFile", "namePrefix", "deployerArn", "principals", "trustedAccountArn", "amazonConnect"]
 
 
 @SETTINGS

@@ -8,12 +8,13 @@ import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
 from lifecycle.program import PROGRAM, run_program
-from sandbox.appliers import APPLIERS, ApplyContext
+from sandbox.appliers import APPLIERS, SKIPPED, ApplyContext
 from sandbox.deploy import (
     EndpointError,
     RefusedError,
     SandboxError,
     SandboxMocks,
+    Skipped,
     UnsupportedResourceError,
     require_loopback,
 )
@@ -56,13 +57,41 @@ class _Recorder(SandboxMocks):
         return f"{args.name}-id", {**args.inputs, "arn": f"arn:aws:s3:::{args.name}", "bucket": args.name}
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:connect/getInstance:getInstance":
+            return {"serviceRole": "arn:aws:iam::123456789012:role/aws-service-role/connect.amazonaws.com/r"}, []
         return {"accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/deployer"}, []
+
+
+CONNECT = {"amazonConnect": {"instanceArn": "arn:aws:connect:eu-west-3:123456789012:instance/i-1",
+                             "recordingsPrefix": "connect/acme/CallRecordings"}}
 
 
 def test_the_sandbox_supports_exactly_the_types_the_program_emits() -> None:
     recorder = _Recorder()
     run_program(recorder, {}, stack="dev", program=PROGRAM)
     assert recorder.types == set(APPLIERS)
+    # With every optional setting, what the emulator cannot hold is skipped by name, nothing else.
+    recorder = _Recorder()
+    run_program(recorder, CONNECT, stack="dev", program=PROGRAM)
+    assert recorder.types == set(APPLIERS) | set(SKIPPED)
+    assert not set(APPLIERS) & set(SKIPPED)
+
+
+def test_a_type_the_emulator_cannot_hold_is_skipped_with_its_reason() -> None:
+    mocks = _mocks()
+    storage = "aws:connect/instanceStorageConfig:InstanceStorageConfig"
+    args = MockResourceArgs(typ=storage, name="s", inputs={"instanceId": "i-1"}, custom=True)
+    resource_id, outputs = mocks.new_resource(args)
+    assert resource_id == "s-not-applied" and outputs == {"instanceId": "i-1"}
+    assert mocks.skipped == [Skipped(storage, "s", SKIPPED[storage])] and mocks.applied == []
+    assert "AssociateInstanceStorageConfig" in SKIPPED[storage]
+
+
+def test_a_connect_instance_outside_the_stack_region_is_refused() -> None:
+    args = MockCallArgs(token="aws:connect/getInstance:getInstance",
+                        args={"instanceId": "i-1", "region": "eu-central-1"}, provider="")
+    with pytest.raises(SandboxError, match="is in eu-central-1, but the sandbox deploys to eu-west-3"):
+        _mocks().call(args)
 
 
 @pytest.mark.parametrize("url", ["https://s3.eu-west-3.amazonaws.com", "http://10.0.0.5:5000", "http://example.com"])

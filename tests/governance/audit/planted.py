@@ -43,6 +43,12 @@ def planted_rows() -> list[Row]:
         Row("quality/2025/13/01/CALL-X.wav", ago(2)),
         Row("recordings/CALL-Y.mp3", ago(2)),
         Row("quality/2025/05/30/extra/CALL-Z.wav", ago(2)),
+        # RG-OBJ-DERIVED-ORPHAN: a redacted copy and a transcript whose recording was erased (no version left),
+        # beside a transcript whose recording is still there and one of a recording left only as a delete marker.
+        Row("derived/redacted/2025/05/20/CALL-ERASED.wav", ago(12)),
+        Row("derived/transcripts/2025/05/20/CALL-ERASED.json", ago(12)),
+        Row("derived/transcripts/2025/05/01/CALL-OK1.json", ago(31)),
+        Row("derived/transcripts/2025/05/27/CALL-GONE.json", ago(5)),
     ]
 
 
@@ -56,6 +62,9 @@ EXPECTED = {
                             "quality/2025/05/29/CALL-SSE.wav"]),
     "RG-OBJ-KEY-NAME": ("fail", ["quality/2025/05/30/extra/CALL-Z.wav", "quality/2025/13/01/CALL-X.wav",
                                  "recordings/CALL-Y.mp3"]),
+    "RG-OBJ-DERIVED-ORPHAN": ("fail", ["derived/redacted/2025/05/20/CALL-ERASED.wav",
+                                       "derived/transcripts/2025/05/20/CALL-ERASED.json",
+                                       "derived/transcripts/2025/05/27/CALL-GONE.json"]),
 }
 """Check id -> (status, the offending keys in key order)."""
 

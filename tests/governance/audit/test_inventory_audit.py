@@ -39,8 +39,9 @@ def test_every_planted_violation_is_found_with_its_keys(tmp_path: Path, default_
     assert results["RG-OBJ-LOCK-LEGAL-MAX"].severity is Severity.CRITICAL
     assert results["RG-OBJ-LOCK-LEGAL-MAX"].observed["compliance_mode"] == 1
     assert results["RG-OBJ-LEGAL-HOLD"].observed == {"count": 1, "older_than_limit": 1, "listed": 1}
-    assert found.aggregates["versions_count"] == 12
+    assert found.aggregates["versions_count"] == 16
     assert found.aggregates["delete_markers_count"] == 2
+    assert found.aggregates["derived_objects_count"] == 4
 
 
 @pytest.mark.parametrize("fmt", ["CSV", "Parquet"])

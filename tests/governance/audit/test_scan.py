@@ -4,6 +4,7 @@ verified while the scan runs."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -147,7 +148,7 @@ def test_background_verification_of_a_good_inventory_passes(tmp_path: Path, defa
         assert len(inv.pending) == 3
         found = audit_inventory(inv, t)
         assert all(check.done() for check in inv.pending)
-    assert found.aggregates["versions_count"] == 12
+    assert found.aggregates["versions_count"] == 16
     assert found.holds[0]["last_modified_date"] == AS_OF - timedelta(days=150)
     assert isinstance(found.holds[0]["last_modified_date"], datetime)
 
@@ -227,20 +228,41 @@ def _plain_conditions(t: Thresholds, fields: frozenset[str]) -> dict[str, str]:
         out["not_kms"] = f"NOT {marker} AND coalesce(encryption_status, '') NOT IN ('SSE-KMS', 'DSSE-KMS')"
     if t.checks_keys:
         misnamed = f"NOT regexp_matches(key, '{t.key_pattern}')"
+        derived = " OR ".join(f"regexp_matches(key, '{pattern}')" for _, pattern in t.derived) or "false"
+        not_derived = f"NOT coalesce({derived}, false)"
         if t.area:
             inside = f"left(key, {len(t.area)}) = '{t.area}'"
-            out["bad_keys"] = f"{inside} AND {misnamed}"
-            out["outside_layout"] = f"NOT ({inside})"
+            out["bad_keys"] = f"{inside} AND {misnamed} AND {not_derived}"
+            out["outside_layout"] = f"NOT ({inside}) AND {not_derived}"
         else:
-            out["bad_keys"] = misnamed
+            out["bad_keys"] = f"{misnamed} AND {not_derived}"
+        if t.derived:
+            out["derived_objects"] = f"NOT {marker} AND ({derived})"
     return out
+
+
+def _plain_orphans(con: duckdb.DuckDBPyConnection, t: Thresholds) -> tuple[int, list[str] | None]:
+    """Derived keys with a version whose call has no recording version, each found on its own in Python."""
+    rows = con.execute("SELECT key, coalesce(is_delete_marker, false) FROM inventory WHERE key IS NOT NULL").fetchall()
+    layout = t.key_layout
+    recorded = {parsed.call_id for key, marker in rows if not marker and re.fullmatch(
+        layout.recording_pattern(t.recording_prefix), key) and (parsed := layout.parse(key, t.recording_prefix))}
+    orphans = set()
+    for key, marker in rows:
+        for _, pattern in t.derived:
+            match = re.fullmatch(pattern, key)
+            if match and not marker and match.group(4) not in recorded:
+                orphans.add(key)
+    return len(orphans), sorted(orphans)[: t.sample] or None
 
 
 FINDING_ROWS = st.lists(st.tuples(
     st.sampled_from(["quality/2025/03/14/C1.wav", "quality/2025/13/14/C2.wav", "proof/2025/01/01/T.wav",
                      "quality/2025/01/31/a/b.wav", "quality/2024/12/01/C3.mp3", None,
                      "cc/Rec/2025/03/14/c-1_20250314T09:30_UTC.wav", "cc/Rec/2025/03/14/c-2.wav",
-                     "Analysis/Voice/2025/03/14/c-1_analysis_2025-03-14T09:40:00Z.json"]),
+                     "Analysis/Voice/2025/03/14/c-1_analysis_2025-03-14T09:40:00Z.json",
+                     "Analysis/Voice/2025/03/14/c-9_analysis_2025-03-14T09:40:00Z.json",
+                     "derived/transcripts/2025/03/14/C1.json", "derived/redacted/2025/03/14/C9.wav"]),
     st.one_of(st.none(), st.booleans()),
     st.one_of(st.none(), st.integers(0, 400)),  # age in days at the audit date
     st.one_of(st.none(), st.integers(0, 2000)),  # days locked after the last modification
@@ -282,6 +304,8 @@ def test_the_grouped_facts_give_what_one_plain_query_per_finding_gives(
             first = con.execute(f"SELECT DISTINCT key FROM inventory WHERE ({condition}) AND key IS NOT NULL "
                                 f"ORDER BY key LIMIT {t.sample}").fetchall()
             expected[f"{name}_keys"] = [k for (k,) in first] or None
+    if t.derived:
+        expected["orphans_count"], expected["orphans_keys"] = _plain_orphans(con, t)
     assert got == expected
 
 

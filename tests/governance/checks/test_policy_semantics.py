@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from typing import Any
 
@@ -98,3 +99,20 @@ def test_an_allow_to_everyone_is_found() -> None:
                              "Action": "s3:PutObject", "Resource": f"{ARN}/*"})
     assert public_allows(doc) == ["Open"]
     assert public_allows(RENDERED) == []
+
+
+def test_a_service_source_exemption_is_judged_like_a_principal_exemption() -> None:
+    instance = "arn:aws:connect:eu-central-1:123456789012:instance/i-1"
+    stmts = statements()
+    by_sid(stmts, "DenyWritesOutsidePurpose")["Condition"]["ArnNotEqualsIfExists"] = {"aws:SourceArn": instance}
+    doc = {"Statement": stmts}
+    # Known principals that name no service: the exemption lets writes through, so the deny fails.
+    assert [b for b in holds_all(doc) if b.startswith("DenyWritesOutsidePurpose")] == [
+        "DenyWritesOutsidePurpose: statement DenyWritesOutsidePurpose applies only under "
+        "ArnNotEqualsIfExists aws:sourcearn"]
+    # Named as the purpose's service source: it holds; unknown without stack outputs: accepted, as principals are.
+    named = dataclasses.replace(principals_for("recgov-t", Purpose.QUALITY), service_sources=(instance,))
+    assert holds_all(doc, deny_requirements(Purpose.QUALITY, named, KEY)) == []
+    assert holds_all(doc, deny_requirements(Purpose.QUALITY, unknown_principals(Purpose.QUALITY), None)) == []
+    # The access-logs bucket has no writers: an unknown principal set still exempts no service there.
+    assert unknown_principals(Purpose.ACCESS_LOGS).service_sources == ()
