@@ -55,7 +55,7 @@ log_name = f"{prefix}-{LOG_TARGET}"
 auditors = settings.principals.get("auditor", {}).get("reader")
 auditor_role = None
 if auditors is None:
-    auditor_role = AuditorRole(f"{prefix}-auditor", trusted, f"arn:aws:s3:::{log_name}-*")
+    auditor_role = AuditorRole(f"{prefix}-auditor", trusted)
     auditor_readers: pulumi.Input[list[str]] = auditor_role.role.arn.apply(lambda a: [a])
 else:
     auditor_readers = list(auditors)
@@ -112,6 +112,13 @@ if connect is not None:
             prefix=connect.recordings_prefix,
             ready=[recordings.policy],
         ),
+    )
+
+if auditor_role is not None:
+    auditor_role.grant_reads(
+        [b.bucket.arn for b in buckets.values()],
+        [b.key.arn for b in buckets.values() if b.key is not None],
+        buckets[Purpose.ACCESS_LOGS].bucket.arn,
     )
 
 pulumi.export("buckets", {str(p): b.bucket.bucket for p, b in buckets.items()})

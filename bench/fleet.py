@@ -11,7 +11,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from lifecycle.access import Principals, bucket_policy_document, deny_requirements, log_delivery_statement
+from lifecycle.access import (
+    Principals,
+    bucket_policy_document,
+    deny_requirements,
+    key_policy,
+    log_delivery_statement,
+)
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
 from lifecycle.purposes import traits
@@ -86,7 +92,8 @@ def provision(
     s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration=dict(spec.lifecycle))
     key_arn = None
     if spec.kms:
-        key_arn = kms.create_key(Description=f"recgov {purpose}")["KeyMetadata"]["Arn"]
+        document = key_policy(ACCOUNT, principals_for(prefix, purpose))
+        key_arn = kms.create_key(Description=f"recgov {purpose}", Policy=json.dumps(document))["KeyMetadata"]["Arn"]
         kms.enable_key_rotation(KeyId=key_arn)
     s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=encryption_configuration(key_arn))
     s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=dict(spec.public_access_block))
@@ -101,7 +108,8 @@ def provision(
     extra = []
     if purpose is Purpose.ACCESS_LOGS:
         extra.append(log_delivery_statement(arn, ACCOUNT, [f"arn:aws:s3:::{prefix}-*"]))
-    document = bucket_policy_document(arn, deny_requirements(purpose, principals_for(prefix, purpose), key_arn), extra)
+    requirements = deny_requirements(purpose, principals_for(prefix, purpose), key_arn, spec.retention_days)
+    document = bucket_policy_document(arn, requirements, extra)
     s3.put_bucket_policy(Bucket=name, Policy=json.dumps(document))
     return Deployed(name, purpose, key_arn)
 

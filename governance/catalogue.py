@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from governance.analytics import catalog as analytics_catalog
 from governance.audit import catalog
 from governance.checks import CHECKS
 from governance.model import CheckMeta
@@ -35,7 +36,8 @@ def _table(metas: Sequence[CheckMeta]) -> list[str]:
 
 
 def render_catalogue() -> str:
-    """The catalogue: one row per check and per object finding (id, title, what it proves, rules, permissions)."""
+    """The catalogue: one row per check and per object, proportionality and analytics finding (id, title, what it
+    proves, rules, permissions)."""
     verify = [c.meta for c in CHECKS]
     permissions = sorted({p for m in verify for p in m.permissions})
     lines = [
@@ -61,6 +63,13 @@ def render_catalogue() -> str:
         "`recgov proportionality` judges recordings against the calls handled.",
         "",
         *_table(catalog.PROPORTIONALITY_CHECKS),
+        "",
+        "## Analytics findings",
+        "",
+        "`recgov audit-analytics` judges speech-analytics output (Contact Lens analysis files) against the "
+        "purpose's `analytics:` declaration; see [speech analytics](analytics.md).",
+        "",
+        *_table(analytics_catalog.ANALYTICS_CHECKS),
     ]
     return "\n".join(lines) + "\n"
 

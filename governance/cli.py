@@ -156,8 +156,11 @@ COMMAND_MODULES: dict[str, str] = {
     "verify": "governance.commands.verify",
     "audit-objects": "governance.commands.audit",
     "proportionality": "governance.commands.audit",
+    "audit-analytics": "governance.commands.analytics",
     "sandbox": "governance.commands.sandbox",
     "demo": "governance.commands.sandbox",
+    "subject": "governance.commands.subject",
+    "hold": "governance.commands.subject",
 }
 """Commands defined in their own modules, imported only when named: ``audit-objects`` on a local
 inventory never pays for boto3, and ``policy validate`` in a pre-commit hook starts in a blink."""

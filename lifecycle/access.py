@@ -69,9 +69,14 @@ class DenyRequirement:
     except_principals: tuple[str, ...] = ()
 
 
-def retention_cap_days(purpose: Purpose) -> int:
-    """The most remaining retention a per-object lock may set: its worst case must fit the law."""
-    return LIMITS[purpose].max_days - LIFECYCLE_ROUNDING_DAYS
+def retention_cap_days(retention_days: int) -> int:
+    """The most remaining retention a per-object lock may set: the stack's own retention, rounding included.
+
+    A version locked for N more days is removed at the lifecycle's next midnight run after its lock
+    ends, so its worst case is N + the rounding day; that must fit the retention the stack keeps
+    (which the policy already holds within the legal maximum), as for the default lock.
+    """
+    return retention_days - LIFECYCLE_ROUNDING_DAYS
 
 
 def _service_sources_exempt(principals: Principals) -> dict[str, dict[str, Any]]:
@@ -82,8 +87,10 @@ def _service_sources_exempt(principals: Principals) -> dict[str, dict[str, Any]]
     return {"ArnNotEqualsIfExists": {"aws:SourceArn": list(principals.service_sources)}}
 
 
-def deny_requirements(purpose: Purpose, principals: Principals, key_arn: str | None) -> list[DenyRequirement]:
-    """The denies a purpose's bucket policy must carry."""
+def deny_requirements(
+    purpose: Purpose, principals: Principals, key_arn: str | None, retention_days: int
+) -> list[DenyRequirement]:
+    """The denies a purpose's bucket policy must carry; ``retention_days`` is the stack's retention for it."""
     reqs = [
         DenyRequirement(
             "DenyInsecureTransport", "TLS-only access", ("s3:*",), True, True, ("R10",),
@@ -126,10 +133,13 @@ def deny_requirements(purpose: Purpose, principals: Principals, key_arn: str | N
             "DenySseC", "no customer-provided keys", ("s3:PutObject",), True, False, ("R10",),
             {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}},
         ),
+        # The dispute team may lengthen a proof recording's lock, but a live dispute is what legal holds
+        # are for: a retention date can keep a recording no longer than the stack keeps every other one.
         DenyRequirement(
-            "DenyRetentionBeyondLegalMaximum", "per-object retention within the legal maximum",
+            "DenyRetentionBeyondStackRetention", "per-object retention within the stack's retention",
             ("s3:PutObjectRetention", "s3:PutObject"), True, False, (LIMITS[purpose].rule, "R8"),
-            {"NumericGreaterThan": {"s3:object-lock-remaining-retention-days": str(retention_cap_days(purpose))}},
+            {"NumericGreaterThan": {
+                "s3:object-lock-remaining-retention-days": str(retention_cap_days(retention_days))}},
         ),
         DenyRequirement(
             "DenyGovernanceBypass", "only the erasure role bypasses governance retention",
@@ -239,9 +249,10 @@ def bucket_policy_document(
 
 # --- role permissions (identity policies) -------------------------------------------------------
 
-AUDITOR_ACTIONS = (
-    "s3:ListAllMyBuckets",
-    "s3:GetBucketTagging",
+AUDITOR_DISCOVERY_ACTIONS = ("s3:ListAllMyBuckets", "s3:GetBucketTagging", "tag:GetResources")
+"""What ``verify --discover`` needs before it knows the buckets: list them and read their purpose tag.
+Neither call can be scoped to buckets not yet found, so these alone apply to every resource."""
+AUDITOR_BUCKET_ACTIONS = (
     "s3:GetBucketVersioning",
     "s3:GetBucketObjectLockConfiguration",
     "s3:GetLifecycleConfiguration",
@@ -256,12 +267,13 @@ AUDITOR_ACTIONS = (
     "s3:ListBucket",
     "s3:ListBucketVersions",
     "s3:ListBucketMultipartUploads",
-    "s3:GetObjectRetention",
-    "s3:GetObjectLegalHold",
-    "kms:DescribeKey",
-    "kms:GetKeyRotationStatus",
-    "tag:GetResources",
 )
+"""Configuration reads and listings, on the stack's own buckets only."""
+AUDITOR_OBJECT_ACTIONS = ("s3:GetObjectRetention", "s3:GetObjectLegalHold")
+"""Lock reads on the stack's objects: never their content."""
+AUDITOR_KEY_ACTIONS = ("kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy")
+"""Reads of the stack's own KMS keys; none uses a key."""
+AUDITOR_ACTIONS = (*AUDITOR_DISCOVERY_ACTIONS, *AUDITOR_BUCKET_ACTIONS, *AUDITOR_OBJECT_ACTIONS, *AUDITOR_KEY_ACTIONS)
 """Read-only configuration access: what ``recgov verify`` and ``audit-objects`` need, no content."""
 
 
@@ -272,15 +284,17 @@ def role_permissions(role: str, bucket_arn: str, key_arn: str | None) -> dict[st
     kms_actions: tuple[str, ...] = ()
     if role == "writer":
         statements.append({"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": objects})
-        kms_actions = ("kms:GenerateDataKey", "kms:Encrypt")
+        kms_actions = KEY_ENCRYPT_ACTIONS
     elif role == "reader":
         statements.append({"Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": objects})
         statements.append({"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
                            "Resource": bucket_arn})
-        kms_actions = ("kms:Decrypt",)
+        kms_actions = KEY_DECRYPT_ACTIONS
     elif role == "erasure":
         statements.append({"Effect": "Allow",
-                           "Action": [*DELETE_ACTIONS, "s3:BypassGovernanceRetention", "s3:GetObjectRetention"],
+                           # Reading the legal hold lets an erasure refuse held versions before it acts.
+                           "Action": [*DELETE_ACTIONS, "s3:BypassGovernanceRetention", "s3:GetObjectRetention",
+                                      "s3:GetObjectLegalHold"],
                            "Resource": objects})
         statements.append({"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
                            "Resource": bucket_arn})
@@ -296,10 +310,92 @@ def role_permissions(role: str, bucket_arn: str, key_arn: str | None) -> dict[st
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def auditor_permissions() -> dict[str, Any]:
-    """The auditor role's identity policy: configuration reads on every resource, no object content."""
-    return {"Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": list(AUDITOR_ACTIONS), "Resource": "*"}]}
+def auditor_permissions(bucket_arns: Sequence[str], key_arns: Sequence[str]) -> dict[str, Any]:
+    """The auditor role's identity policy: discovery on every bucket, every other read on the stack's own.
+
+    Only :data:`AUDITOR_DISCOVERY_ACTIONS` apply to ``*``; configuration and listings are granted on
+    ``bucket_arns``, lock reads on their objects, key reads on ``key_arns``; no object content.
+    """
+    statements: list[dict[str, Any]] = [
+        {"Sid": "DiscoverGovernedBuckets", "Effect": "Allow", "Action": list(AUDITOR_DISCOVERY_ACTIONS),
+         "Resource": "*"},
+        {"Sid": "ReadStackBucketConfiguration", "Effect": "Allow", "Action": list(AUDITOR_BUCKET_ACTIONS),
+         "Resource": list(bucket_arns)},
+        {"Sid": "ReadStackObjectLocks", "Effect": "Allow", "Action": list(AUDITOR_OBJECT_ACTIONS),
+         "Resource": [f"{arn}/*" for arn in bucket_arns]},
+    ]
+    if key_arns:
+        statements.append({"Sid": "ReadStackKeys", "Effect": "Allow", "Action": list(AUDITOR_KEY_ACTIONS),
+                           "Resource": list(key_arns)})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- key policies ---------------------------------------------------------------------------------
+
+KEY_ADMIN_ACTIONS = (
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListResourceTags",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:PutKeyPolicy",
+    "kms:UpdateKeyDescription",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+)
+"""Managing a key without using it: no Encrypt, Decrypt, ReEncrypt, GenerateDataKey or CreateGrant."""
+KEY_ENCRYPT_ACTIONS = ("kms:GenerateDataKey", "kms:Encrypt")
+"""What SSE-KMS needs of an uploader's identity (S3 asks KMS for a data key on its behalf)."""
+KEY_DECRYPT_ACTIONS = ("kms:Decrypt",)
+"""What SSE-KMS needs of a reader's identity."""
+KEY_DECRYPT_CAPABLE = ("kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant")
+"""Actions that reach the plaintext: decrypting, re-encrypting under a key one controls, or granting either."""
+KEY_ENCRYPT_CAPABLE = ("kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
+                       "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext", "kms:ReEncryptTo")
+"""Actions that produce ciphertext under the key."""
+S3_VIA_SERVICE = "s3.*.amazonaws.com"
+"""``kms:ViaService`` of a request S3 makes on a caller's behalf: the key is used through S3 only."""
+
+
+def account_root(account_id: str) -> str:
+    """The account's own principal: naming it in a key policy lets the account's IAM policies decide."""
+    return f"arn:aws:iam::{account_id}:root"
+
+
+def key_policy(account_id: str, principals: Principals) -> dict[str, Any]:
+    """The key policy of a purpose's key: who administers, who encrypts, who decrypts.
+
+    The account (and the deployer) administer the key and nothing more, so an IAM administrator can
+    always repair the policy: the key never becomes unmanageable, yet no IAM policy attached later
+    can let anyone use it. Writers encrypt and readers decrypt, each only through S3.
+    """
+    admins = list(dict.fromkeys((account_root(account_id), *principals.deployer)))
+    statements: list[dict[str, Any]] = [
+        {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": admins},
+         "Action": list(KEY_ADMIN_ACTIONS), "Resource": "*"},
+    ]
+    through_s3 = {"StringLike": {"kms:ViaService": S3_VIA_SERVICE}}
+    if principals.writers:
+        statements.append({"Sid": "EncryptThroughS3ForWriters", "Effect": "Allow",
+                           "Principal": {"AWS": list(principals.writers)}, "Action": list(KEY_ENCRYPT_ACTIONS),
+                           "Resource": "*", "Condition": through_s3})
+    if principals.readers:
+        statements.append({"Sid": "DecryptThroughS3ForReaders", "Effect": "Allow",
+                           "Principal": {"AWS": list(principals.readers)}, "Action": list(KEY_DECRYPT_ACTIONS),
+                           "Resource": "*", "Condition": through_s3})
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def principal_arn(caller_arn: str) -> str:

@@ -22,6 +22,7 @@ from lifecycle.access import (
     connect_write_statement,
     deny_requirements,
     inventory_delivery_statement,
+    key_policy,
     log_delivery_statement,
     role_permissions,
     trust_policy,
@@ -225,6 +226,12 @@ class GovernedBucket(pulumi.ComponentResource):
         readers = pulumi.Output.all(principal_arns("reader"), args.extra_readers).apply(lambda v: [*v[0], *v[1]])
         writers = pulumi.Output.all(principal_arns("writer"), args.extra_writers).apply(lambda v: [*v[0], *v[1]])
         legal_hold = principal_arns("reader") if kind_of.legal_hold else pulumi.Output.from_input([])
+        if self.key is not None:
+            # A resource of its own: the key exists before the roles that its policy names.
+            key_users = pulumi.Output.all(args.account_id, args.deployer_arns, readers, writers)
+            key_document = key_users.apply(lambda v: json.dumps(key_policy(
+                v[0], Principals(deployer=tuple(v[1]), readers=tuple(v[2]), writers=tuple(v[3])))))
+            aws.kms.KeyPolicy(f"{name}-key-policy", key_id=self.key.key_id, policy=key_document, opts=child)
         document = pulumi.Output.all(
             self.bucket.arn,
             key_arn,
@@ -273,47 +280,54 @@ class GovernedBucket(pulumi.ComponentResource):
         if traits(spec.purpose).log_target and args.log_source_pattern is not None:
             extra.append(log_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
             extra.append(inventory_delivery_statement(bucket_arn, account_id, [args.log_source_pattern]))
-        return bucket_policy_document(bucket_arn, deny_requirements(spec.purpose, principals, key_arn), extra)
+        requirements = deny_requirements(spec.purpose, principals, key_arn, spec.retention_days)
+        return bucket_policy_document(bucket_arn, requirements, extra)
 
 
 class AuditorRole(pulumi.ComponentResource):
-    """A role that reads configuration of every governed bucket and the access logs, never recordings.
+    """A role that reads the configuration of the stack's buckets and keys and the access logs, never recordings.
 
     The log bucket's own policy names this role as its reader, so the role is created first and
-    reaches the log bucket through the pattern of its name (``arn:aws:s3:::<prefix>-access-logs-*``).
+    its permissions, which name the buckets and keys, once they exist (:meth:`grant_reads`).
     """
 
     role: aws.iam.Role
 
-    def __init__(
-        self,
-        name: str,
-        trusted_arn: pulumi.Input[str],
-        log_bucket_arn_pattern: str,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, name: str, trusted_arn: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("recgov:access:AuditorRole", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self._name = name
+        self._child = pulumi.ResourceOptions(parent=self)
         self.role = aws.iam.Role(
             name,
             description="recgov: auditor (configuration and access logs, no recordings)",
             assume_role_policy=pulumi.Output.from_input(trusted_arn).apply(lambda a: json.dumps(trust_policy(a))),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-configuration-policy",
-            role=self.role.id,
-            policy=json.dumps(auditor_permissions()),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-access-logs-policy",
-            role=self.role.id,
-            policy=json.dumps(role_permissions("reader", log_bucket_arn_pattern, None)),
-            opts=child,
+            opts=self._child,
         )
         self.register_outputs({"arn": self.role.arn})
 
+    def grant_reads(
+        self,
+        bucket_arns: Sequence[pulumi.Input[str]],
+        key_arns: Sequence[pulumi.Input[str]],
+        log_bucket_arn: pulumi.Input[str],
+    ) -> None:
+        """Configuration reads on exactly these buckets and keys, and reads of the access logs."""
+        aws.iam.RolePolicy(
+            f"{self._name}-configuration-policy",
+            role=self.role.id,
+            policy=pulumi.Output.all(pulumi.Output.all(*bucket_arns), pulumi.Output.all(*key_arns)).apply(
+                lambda v: json.dumps(auditor_permissions(v[0], v[1]))
+            ),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-access-logs-policy",
+            role=self.role.id,
+            policy=pulumi.Output.from_input(log_bucket_arn).apply(
+                lambda arn: json.dumps(role_permissions("reader", arn, None))
+            ),
+            opts=self._child,
+        )
 
 def connect_service_role(instance_id: str, region: str) -> pulumi.Output[str]:
     """The service-linked role an Amazon Connect instance writes its call recordings as.

@@ -43,6 +43,7 @@ from lifecycle.render import INVENTORY_ID, TAG_PURPOSE
 BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 """The bucket resource (``BucketV2`` is its former name, still accepted by pulumi-aws 7)."""
 KMS_KEY_TYPE = "aws:kms/key:Key"
+KEY_POLICY_TYPE = "aws:kms/keyPolicy:KeyPolicy"
 PLANNED = "planned stack"
 """The ``source`` of every observation: the stack's resources, not an S3 answer."""
 UNKNOWN_AT_PREVIEW = "its value is unknown until the resources it is computed from are created"
@@ -300,6 +301,51 @@ def _kms_key(encryption: Observed, resources: Sequence[PolicyResource], joined: 
                                "before apply", **where)
 
 
+def _key_policy_document(value: Any, name: str) -> Observed:
+    where = {"source": f"{PLANNED}: {KEY_POLICY_TYPE}"}
+    if is_unknown(value):
+        return Observed.unreadable(f"policy of {name}: {UNKNOWN_AT_PREVIEW}", **where)
+    try:
+        doc = json.loads(value) if isinstance(value, str) else value
+    except ValueError as err:
+        return Observed.unreadable(f"policy of {name} is not JSON ({err})", **where)
+    if not isinstance(doc, dict):
+        return Observed.unreadable(f"policy of {name} is not a JSON object", **where)
+    return Observed.present(doc, **where)
+
+
+def _key_policy(kms_key: Observed, resources: Sequence[PolicyResource]) -> Observed:
+    """The policy the key will have: its ``KeyPolicy`` resource's, else the key's own ``policy``, else the
+    default KMS gives a key created without one (the account's IAM decides)."""
+    where = {"source": f"{PLANNED}: {KEY_POLICY_TYPE}"}
+    if kms_key.is_unreadable:
+        return Observed.unreadable(f"the key it belongs to is not known ({kms_key.reason})", **where)
+    if not kms_key.is_present or not kms_key.value.get("Exists"):
+        return Observed.absent(**where)
+    wanted = {kms_key.value.get("KeyArn"), kms_key.value.get("KeyId")} - {None}
+    keys = [k for k in resources if k.resource_type == KMS_KEY_TYPE
+            and wanted & {_props(k).get("arn"), _props(k).get("keyId")}]
+    if kms_key.value.get("KeyManager") == "AWS" or len(keys) != 1:
+        return Observed.unreadable(f"the key {kms_key.value.get('KeyId')} is not declared in this stack, so its "
+                                   "policy is not known before apply", **where)
+    key = keys[0]
+    policies = [r for r in resources if r.resource_type == KEY_POLICY_TYPE
+                and (key.urn in {d.urn for d in r.property_dependencies.get("keyId", [])}
+                     or _props(r).get("keyId") == _props(key).get("keyId"))]
+    if len(policies) > 1:
+        return Observed.unreadable(f"{len(policies)} key policies would race to set the policy of {key.name}",
+                                   **where)
+    if policies:
+        return _key_policy_document(_props(policies[0]).get("policy"), policies[0].name)
+    if _props(key).get("policy") is not None:
+        return _key_policy_document(_props(key)["policy"], key.name)
+    arn = str(_props(key).get("arn") or "")
+    account = arn.split(":")[4] if arn.count(":") >= 5 and not is_unknown(arn) else "*"
+    return Observed.present({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:*",
+        "Resource": "*"}]}, **where)
+
+
 def snapshots(resources: Sequence[PolicyResource], buckets: Sequence[PlannedBucket]) -> dict[str, BucketSnapshot]:
     """The snapshot of every governed bucket, by the name its findings use."""
     by_urn = {b.resource.urn: b for b in buckets}
@@ -326,6 +372,7 @@ def snapshots(resources: Sequence[PolicyResource], buckets: Sequence[PlannedBuck
             observed[setting.field] = _observe(setting, joined, resolve)
         observed["object_lock"] = _lock_on_bucket(b, observed["object_lock"])
         observed["kms_key"] = _kms_key(observed["encryption"], resources, b.settings.get("encryption"))
+        observed["key_policy"] = _key_policy(observed["kms_key"], resources)
         observed["existence"] = Observed.present(True, source=PLANNED)  # declared: it will exist
         observed["tags"] = _tags(b)
         out[b.name] = BucketSnapshot(b.name, False, **observed)

@@ -174,6 +174,15 @@ def kms_key(ctx: ApplyContext, name: str, inputs: Mapping[str, Any]) -> tuple[st
     return key_id, {**inputs, "keyId": key_id, "arn": arn}
 
 
+def kms_key_policy(ctx: ApplyContext, name: str, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
+    """``aws:kms/keyPolicy:KeyPolicy``: a key has exactly one policy, named ``default``; PUT replaces it."""
+    key_id, policy = str(inputs["keyId"]), inputs["policy"]
+    ctx.clients("kms").put_key_policy(
+        KeyId=key_id, PolicyName="default", Policy=policy if isinstance(policy, str) else json.dumps(policy)
+    )
+    return key_id, dict(inputs)
+
+
 def kms_alias(ctx: ApplyContext, name: str, inputs: Mapping[str, Any]) -> tuple[str, Outputs]:
     """``aws:kms/alias:Alias``."""
     kms = ctx.clients("kms")
@@ -250,6 +259,7 @@ APPLIERS: dict[str, Applier] = {
     "aws:s3/bucketPolicy:BucketPolicy": _bucket_setting(_policy),
     "aws:s3/inventory:Inventory": _inventory_applier,
     "aws:kms/key:Key": kms_key,
+    "aws:kms/keyPolicy:KeyPolicy": kms_key_policy,
     "aws:kms/alias:Alias": kms_alias,
     "aws:iam/role:Role": iam_role,
     "aws:iam/rolePolicy:RolePolicy": iam_role_policy,

@@ -164,6 +164,38 @@ def _public_read(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
                           "Resource": f"{bucket_arn.split('/')[0]}/*"}]
 
 
+def _loosen_retention_cap(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for s in statements:
+        if s.get("Sid") == "DenyRetentionBeyondStackRetention":
+            s["Condition"]["NumericGreaterThan"]["s3:object-lock-remaining-retention-days"] = "1824"
+    return statements
+
+
+def _key_policy_edit(purpose: str, edit: Callable[[dict[str, Any], Outputs], dict[str, Any]], doc: str
+                     ) -> Callable[[Clients, str, Outputs], None]:
+    def change(clients: Clients, _: str, outputs: Outputs) -> None:
+        kms, key = clients("kms"), outputs["keyArns"][purpose]
+        policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(edit(policy, outputs)))
+
+    change.__doc__ = doc
+    return change
+
+
+def _decrypt_for_another_team(policy: dict[str, Any], outputs: Outputs) -> dict[str, Any]:
+    other = outputs["roleArns"]["quality"]["reader"]
+    grant = {"Sid": "QualityTeamReadsEvaluations", "Effect": "Allow", "Principal": {"AWS": other},
+             "Action": "kms:Decrypt", "Resource": "*"}
+    return {**policy, "Statement": [*policy["Statement"], grant]}
+
+
+def _kms_default(policy: dict[str, Any], outputs: Outputs) -> dict[str, Any]:
+    account = str(outputs["keyArns"]["quality"]).split(":")[4]
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+         "Action": "kms:*", "Resource": "*"}]}
+
+
 REPLICATION_TARGET = "sandbox-unmanaged-copies"
 """A bucket outside the governance: copies there escape every retention control."""
 
@@ -230,7 +262,14 @@ DRIFTS: tuple[Drift, ...] = (
     Drift("kms-deny-removed", "evaluations", "evaluations bucket policy: SSE-KMS-only statement removed",
           _drop_statement("DenyNonKmsEncryption")),
     Drift("retention-cap-removed", "proof", "proof bucket policy: per-object retention cap removed",
-          _drop_statement("DenyRetentionBeyondLegalMaximum")),
+          _drop_statement("DenyRetentionBeyondStackRetention")),
+    Drift("retention-cap-loosened", "proof", "proof bucket policy: per-object retention capped at the legal "
+          "maximum instead of the stack's retention", _policy_edit(_loosen_retention_cap,
+                                                                  "Per-object locks may reach the legal maximum.")),
+    Drift("key-decrypt-granted", "evaluations", "evaluations KMS key policy: the quality team may decrypt",
+          _key_policy_edit("evaluations", _decrypt_for_another_team, "Another team may decrypt evaluations.")),
+    Drift("key-policy-default", "quality", "quality KMS key policy reset to KMS's default (IAM decides)",
+          _key_policy_edit("quality", _kms_default, "Any identity IAM allows may decrypt quality recordings.")),
     Drift("public-read-allowed", "evaluations", "evaluations bucket policy: public read allowed",
           _policy_edit(_public_read, "Anyone may read objects.")),
     Drift("replicated-elsewhere", "quality", "quality replicated to an ungoverned bucket", replicate_elsewhere,

@@ -12,6 +12,7 @@ from governance.checks.bucket_policy import POLICY_CHECKS, PUBLIC_ALLOW
 from governance.checks.copies import LOGGING, REPLICATION
 from governance.checks.encryption import ENCRYPTION, KEY_ROTATION
 from governance.checks.inventory import INVENTORY
+from governance.checks.key_policy import KEY_POLICY
 from governance.checks.retention import (
     COMPLIANCE_MAX,
     DELETE_MARKERS,
@@ -37,6 +38,7 @@ CHECKS: tuple[Check, ...] = (
     LOGS_MINIMUM,
     ENCRYPTION,
     KEY_ROTATION,
+    KEY_POLICY,
     PUBLIC_ACCESS,
     OWNERSHIP,
     *POLICY_CHECKS,

@@ -65,7 +65,7 @@ class Expected:
     def requirements(self) -> list[DenyRequirement]:
         """The denies the bucket policy must carry (lifecycle.access: the same list Pulumi deploys)."""
         principals = self.principals or unknown_principals(self.purpose)
-        return deny_requirements(self.purpose, principals, self.key_arn)
+        return deny_requirements(self.purpose, principals, self.key_arn, self.policy.retention_days)
 
     @property
     def label(self) -> str:

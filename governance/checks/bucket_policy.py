@@ -14,7 +14,7 @@ from governance.model import CheckMeta, Result, Severity
 GROUPS: dict[str, tuple[str, ...]] = {
     "RG-POLICY-TLS-ONLY": ("DenyInsecureTransport",),
     "RG-POLICY-ENCRYPTION": ("DenyNonKmsEncryption", "DenySseC", "DenyOtherKmsKeys"),
-    "RG-POLICY-RETENTION-CAP": ("DenyRetentionBeyondLegalMaximum",),
+    "RG-POLICY-RETENTION-CAP": ("DenyRetentionBeyondStackRetention",),
     "RG-POLICY-TAMPER": ("DenyConfigurationChanges", "DenyDeletesOutsideErasure", "DenyDeletes",
                          "DenyGovernanceBypass", "DenyLegalHoldOutsidePurpose"),
     "RG-POLICY-PURPOSE-ACCESS": ("DenyReadsOutsidePurpose", "DenyWritesOutsidePurpose", "DenyWritesOutsideDelivery"),

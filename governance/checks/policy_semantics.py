@@ -130,6 +130,17 @@ def _implied(op: str, key: str, values: tuple[str, ...], required: Mapping[str, 
     return False
 
 
+def _shown(op: str, key: str, values: tuple[str, ...], required: Mapping[str, Mapping[str, Any]]) -> str:
+    """A narrowing condition as a finding names it; a bound the requirement also sets shows both values
+    (``NumericGreaterThan s3:object-lock-remaining-retention-days 1824, where 364 is required``)."""
+    if op not in AT_MOST | AT_LEAST:
+        return f"{op} {key}"
+    want = [v for req_op, pairs in required.items() if req_op == op
+            for req_key, v in pairs.items() if req_key.lower() == key]
+    shown = f"{op} {key} {', '.join(values)}"
+    return f"{shown}, where {', '.join(_values(op, want[0]))} is required" if want else shown
+
+
 def extra_exemptions(exempt: Sequence[str], allowed: Sequence[str]) -> list[str]:
     """Exempted principals beyond those allowed; fewer is stricter and fine, unknown allows any."""
     if tuple(allowed) == UNKNOWN_PRINCIPALS:
@@ -162,7 +173,7 @@ def judge(document: Mapping[str, Any], bucket_arn: str, req: DenyRequirement) ->
             rejected.append((s, "does not apply to everyone"))
             continue
         conds = split_conditions(s)
-        narrower = [f"{op} {key}" for op, key, values in conds.narrowing
+        narrower = [_shown(op, key, values, req.condition) for op, key, values in conds.narrowing
                     if not _implied(op, key, values, req.condition)]
         extra = extra_exemptions(conds.exempt, req.except_principals)
         if extra:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from governance.collect.clients import DEFAULT_WORKERS, Clients, make_clients
-from governance.collect.kms import read_key
+from governance.collect.kms import read_keys
 from governance.collect.observed import Observed, State
 from governance.collect.s3 import BucketMissingError, read_all
 from governance.collect.snapshot import BucketSnapshot
@@ -34,7 +34,7 @@ def collect_bucket(clients: Clients, bucket: str) -> BucketSnapshot:
         settings = read_all(clients.s3, bucket)
     except BucketMissingError:
         return BucketSnapshot(name=bucket, missing=True)
-    settings["kms_key"] = read_key(clients, settings["encryption"])
+    settings.update(read_keys(clients, settings["encryption"]))
     return BucketSnapshot(bucket, False, **settings)
 
 

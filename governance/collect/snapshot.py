@@ -33,6 +33,7 @@ class BucketSnapshot:
     replication: Observed = NOT_COLLECTED
     inventory: Observed = NOT_COLLECTED
     kms_key: Observed = NOT_COLLECTED
+    key_policy: Observed = NOT_COLLECTED
 
     @property
     def arn(self) -> str:

@@ -35,6 +35,7 @@ KIND_TITLES = {
     "verify": "Storage controls",
     "audit-objects": "Stored objects",
     "proportionality": "Proportionality",
+    "audit-analytics": "Speech analytics",
 }
 """Section titles for the report kinds the commands produce; another kind is shown by its name."""
 

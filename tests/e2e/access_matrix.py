@@ -21,6 +21,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from lifecycle.access import retention_cap_days
 from lifecycle.legal import LockMode, Purpose
 from lifecycle.loader import load_policy
 from lifecycle.render import render_bucket
@@ -61,14 +62,15 @@ PURPOSE_ROLES = purpose_roles()
 PRINCIPALS = (*PURPOSE_ROLES, "auditor", "deployer")
 """Everyone the stack itself creates or names."""
 ACTIONS = ("read", "list", "write", "delete-version", "bypass-governance", "change-lifecycle", "change-lock",
-           "change-policy", "retention-beyond-max")
+           "change-policy", "retention-beyond-stack")
 DELETES = ("delete-version", "bypass-governance")
-RETENTION_ASKED_DAYS = 2000
-"""Past every purpose's legal maximum (5 years is the longest, 1825 days)."""
+RETENTION_ASKED_DAYS = {str(p.purpose): retention_cap_days(p.retention_days) + 1 for p in load_policy()}
+"""One day past the per-object retention each bucket's policy allows under the packaged policy: the
+stack's own retention, well within the legal maximum (proof: 365 days asked, 1825 allowed by law)."""
 
 NOT_APPLICABLE = {
     # A bucket without Object Lock holds no retention: S3 refuses the request whoever sends it.
-    (LOGS, "retention-beyond-max"),
+    (LOGS, "retention-beyond-stack"),
 }
 """(bucket, action) pairs that are no access question."""
 
@@ -307,10 +309,10 @@ def prepare(stack: Stack, principal: str, bucket: str, action: str) -> Attempt:
         # Not in ACTIONS: moto cannot judge it (see test_moto_authorises_legal_holds_as_put_object).
         "legal-hold": lambda: s3.put_object_legal_hold(Bucket=name, Key=doomed, VersionId=version,
                                                        LegalHold={"Status": "ON"}),
-        "retention-beyond-max": lambda: s3.put_object_retention(
+        "retention-beyond-stack": lambda: s3.put_object_retention(
             Bucket=name, Key=seeded_key(bucket), VersionId=stack.versions[bucket],
             Retention={"Mode": str(LOCK_MODES[bucket] or LockMode.GOVERNANCE),
-                       "RetainUntilDate": datetime.now(UTC) + timedelta(days=RETENTION_ASKED_DAYS)},
+                       "RetainUntilDate": datetime.now(UTC) + timedelta(days=RETENTION_ASKED_DAYS[bucket])},
             BypassGovernanceRetention=False),
     }
     return Attempt(action, calls[action], doomed, version)
@@ -347,7 +349,7 @@ IAM_ACTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "change-lifecycle": (("s3:PutLifecycleConfiguration",), False),
     "change-lock": (("s3:PutBucketObjectLockConfiguration",), False),
     "change-policy": (("s3:PutBucketPolicy",), False),
-    "retention-beyond-max": (("s3:PutObjectRetention",), True),
+    "retention-beyond-stack": (("s3:PutObjectRetention",), True),
     "legal-hold": (("s3:PutObjectLegalHold",), True),
 }
 """The IAM actions AWS authorises for each attempt, and whether on an object (else the bucket)."""
@@ -362,8 +364,8 @@ def request_context(stack: Stack, principal: str, bucket: str, action: str) -> d
     if action == "write" and bucket in stack.outputs["keyArns"]:
         context["s3:x-amz-server-side-encryption"] = "aws:kms"
         context["s3:x-amz-server-side-encryption-aws-kms-key-id"] = str(stack.outputs["keyArns"][bucket])
-    if action == "retention-beyond-max":
-        context["s3:object-lock-remaining-retention-days"] = str(RETENTION_ASKED_DAYS)
+    if action == "retention-beyond-stack":
+        context["s3:object-lock-remaining-retention-days"] = str(RETENTION_ASKED_DAYS[bucket])
     return context
 
 

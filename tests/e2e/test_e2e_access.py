@@ -20,27 +20,32 @@ holds either).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
-from lifecycle.legal import LockMode
+from lifecycle.legal import LIMITS, LockMode, Purpose
 from sandbox.emulator import Emulator
 from tests.e2e.access_matrix import (
     ACTIONS,
     BUCKETS,
+    IAM_ACTIONS,
     LOCK_MODES,
     LOCKED,
     LOGS,
     NOT_APPLICABLE,
     PRINCIPALS,
     PURPOSE_ROLES,
+    RETENTION_ASKED_DAYS,
     Stack,
     attempt,
     build_stack,
+    denying_statements,
     deployed_denies,
     enforced,
     identity_layer,
+    request_context,
     seeded_key,
 )
 
@@ -84,15 +89,16 @@ BUCKET_POLICY_ONLY: dict[Cell, str] = {
     **{("deployer", b, "write"): "DenyWritesOutsidePurpose" for b in RECORDINGS},
     **{("deployer", b, "bypass-governance"): "DenyGovernanceBypass" for b in LOCKED
        if LOCK_MODES[b] is LockMode.GOVERNANCE},  # on a COMPLIANCE bucket the lock refuses it, measured
-    **{("deployer", b, "retention-beyond-max"): "DenyRetentionBeyondLegalMaximum" for b in LOCKED},
-    # The dispute team may set retention (legal holds), but never beyond the legal maximum.
-    ("proof-reader", "proof", "retention-beyond-max"): "DenyRetentionBeyondLegalMaximum",
+    **{("deployer", b, "retention-beyond-stack"): "DenyRetentionBeyondStackRetention" for b in LOCKED},
+    # The dispute team may set retention, but no further than the stack keeps proof: a live dispute
+    # is what legal holds are for.
+    ("proof-reader", "proof", "retention-beyond-stack"): "DenyRetentionBeyondStackRetention",
     # Only S3's delivery writes logs; the deployer's s3:* identity is refused by the log bucket's policy.
     ("deployer", LOGS, "write"): "DenyWritesOutsideDelivery",
 }
 """Cells whose answer on AWS comes from a conditional bucket-policy statement, with that statement."""
 
-MOTO_AS_PUT_OBJECT = {(f"{b}-writer", b, "retention-beyond-max") for b in LOCKED}
+MOTO_AS_PUT_OBJECT = {(f"{b}-writer", b, "retention-beyond-stack") for b in LOCKED}
 """moto authorises PutObjectRetention as s3:PutObject: a writer may set retention there, not on AWS."""
 
 KNOWN_GAPS: dict[Cell, str] = {}
@@ -205,3 +211,21 @@ def test_log_versions_survive_every_principal(stack: Stack) -> None:
             assert attempt(stack, principal, LOGS, "bypass-governance") == "refused", principal
         assert stack.holds(LOGS, seeded_key(LOGS), stack.versions[LOGS])
 
+
+
+@pytest.mark.parametrize("bucket", LOCKED)
+def test_per_object_retention_is_bounded_by_the_stacks_retention_not_the_law(stack: Stack, bucket: str) -> None:
+    """The deployed deny refuses one day past the stack's retention and nothing short of it, for the
+    dispute team as for anyone: the legal maximum is no longer the bound (where the stack keeps less)."""
+    document = json.loads(stack.policies[bucket])
+    actions, _ = IAM_ACTIONS["retention-beyond-stack"]
+    resource = f"arn:aws:s3:::{stack.name(bucket)}/{seeded_key(bucket)}"
+    holder = "proof-reader" if bucket == "proof" else "deployer"
+    beyond = request_context(stack, holder, bucket, "retention-beyond-stack")
+    within = {**beyond, "s3:object-lock-remaining-retention-days": str(RETENTION_ASKED_DAYS[bucket] - 1)}
+    assert denying_statements(document, actions, resource, beyond) == ["DenyRetentionBeyondStackRetention"]
+    if holder == "proof-reader":
+        assert denying_statements(document, actions, resource, within) == []
+    if bucket == "proof":
+        # Far short of the legal maximum, which alone bounded the dispute team before.
+        assert RETENTION_ASKED_DAYS[bucket] < LIMITS[Purpose.PROOF].max_days - 1

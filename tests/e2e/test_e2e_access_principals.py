@@ -111,8 +111,12 @@ def test_every_role_and_key_trusts_this_account_alone(stack: Stack) -> None:
         trust = iam.get_role(RoleName=arn.split("/")[-1])["Role"]["AssumeRolePolicyDocument"]
         assert [s["Principal"] for s in trust["Statement"]] == [{"AWS": root}], arn
     for arn in stack.outputs["keyArns"].values():
+        # The account administers; the purpose's roles use the key. Every principal is of this account.
         document = json.loads(kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"])
-        assert {json.dumps(s["Principal"]) for s in document["Statement"]} == {json.dumps({"AWS": root})}, arn
+        named = {p for s in document["Statement"] for p in s["Principal"]["AWS"]}
+        assert root in named, arn
+        assert {p.split(":")[4] for p in named} == {_account(stack)}, arn
+        assert all(s["Effect"] == "Allow" and set(s["Principal"]) == {"AWS"} for s in document["Statement"]), arn
     assert len(roles) == len(stack.arns) - 1 > 10
 
 

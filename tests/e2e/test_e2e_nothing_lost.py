@@ -270,7 +270,7 @@ def test_moto_lets_a_compliance_lock_be_shortened_or_re_moded(kept: Kept, role: 
 def test_moto_refuses_the_dispute_team_the_retention_its_policy_allows(kept: Kept) -> None:
     """The proof readers' identity policy allows s3:PutObjectRetention (placing a dispute's retention), but
     moto authorises that request as s3:PutObject, which they do not hold, and refuses even a lawful
-    extension. On S3 it is allowed within the legal maximum (DenyRetentionBeyondLegalMaximum), and any
+    extension. On S3 it is allowed within the stack's retention (DenyRetentionBeyondStackRetention), and any
     shortening is refused by the COMPLIANCE rule instead."""
     o = kept.originals["proof"]
     version = _write(kept.actors["proof-writer"]("s3"), o.bucket, f"{o.key}.dispute", b"scratch", o.key_arn)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from governance.analytics import catalog as analytics_catalog
 from governance.audit import catalog
 from governance.catalogue import current_section, main, render_catalogue, replace_section
 from governance.checks import CHECKS, Check
@@ -34,12 +35,12 @@ def test_each_check_is_described(check: Check) -> None:
     assert f"`{m.id}`" in CATALOGUE.read_text(encoding="utf-8")
 
 
-FINDINGS = (*catalog.OBJECT_CHECKS, *catalog.PROPORTIONALITY_CHECKS)
+FINDINGS = (*catalog.OBJECT_CHECKS, *catalog.PROPORTIONALITY_CHECKS, *analytics_catalog.ANALYTICS_CHECKS)
 
 
 @pytest.mark.parametrize("meta", FINDINGS, ids=lambda m: m.id)
 def test_each_object_finding_is_described_and_catalogued(meta: CheckMeta) -> None:
-    assert re.fullmatch(r"RG-(OBJ|PROP)(-[A-Z0-9]+)+", meta.id)
+    assert re.fullmatch(r"RG-(OBJ|PROP|ANALYTICS)(-[A-Z0-9]+)+", meta.id)
     assert meta.title and meta.description and meta.remediation
     assert meta.rules and all(r in RULES for r in meta.rules)
     assert meta.permissions and all(p.split(":")[1].startswith(("Get", "List")) for p in meta.permissions)
@@ -55,7 +56,7 @@ def test_every_bucket_policy_requirement_belongs_to_a_check() -> None:
     grouped = {sid for sids in GROUPS.values() for sid in sids}
     for purpose in Purpose:
         for principals in (unknown_principals(purpose), Principals(deployer=("d",))):
-            for req in deny_requirements(purpose, principals, "arn:aws:kms:eu-west-3:1:key/k"):
+            for req in deny_requirements(purpose, principals, "arn:aws:kms:eu-west-3:1:key/k", 30):
                 assert req.sid in grouped, req.sid
     assert set(GROUPS) <= {c.meta.id for c in CHECKS}
 

@@ -90,7 +90,8 @@ def test_stack_outputs_give_the_exact_principals_and_one_extra_exemption_fails(
     assert principals is not None, f"{purpose}: principals unknown from the stack outputs"
     document = json.loads(run.named(f"recgov-dev-{purpose}-policy").inputs["policy"])
     bucket_arn = f"arn:aws:s3:::{outputs.buckets[purpose]}"
-    requirements = deny_requirements(purpose, principals, outputs.key_arns.get(purpose))
+    requirements = deny_requirements(purpose, principals, outputs.key_arns.get(purpose),
+                                     load_policy()[purpose].retention_days)
     assert [r.sid for r in requirements if not judge(document, bucket_arn, r).holds] == []
     reads = next(s for s in document["Statement"] if s["Sid"] == "DenyReadsOutsidePurpose")
     reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"].append("arn:aws:iam::123456789012:role/someone-else")
@@ -107,7 +108,8 @@ def _connect_judged(run: ProgramRun, outputs: StackOutputs, purpose: Purpose, do
     principals = outputs.principals(purpose)
     assert principals is not None
     bucket_arn = f"arn:aws:s3:::{outputs.buckets[purpose]}"
-    requirements = deny_requirements(purpose, principals, outputs.key_arns.get(purpose))
+    requirements = deny_requirements(purpose, principals, outputs.key_arns.get(purpose),
+                                     load_policy()[purpose].retention_days)
     return [r.sid for r in requirements if not judge(document, bucket_arn, r).holds]
 
 

@@ -143,9 +143,13 @@ def test_bucket_policy_statements(default_run: ProgramRun, purpose: str) -> None
     assert other_keys["Condition"]["StringNotEqualsIfExists"] == {
         "s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn
     }
-    cap = statement(doc, "DenyRetentionBeyondLegalMaximum")
-    legal_max = render_bucket(load_policy()[purpose]).legal_max_days
-    assert cap["Condition"]["NumericGreaterThan"] == {"s3:object-lock-remaining-retention-days": str(legal_max - 1)}
+    # Per-object retention is bounded by the stack's own retention (the legal maximum is further).
+    cap = statement(doc, "DenyRetentionBeyondStackRetention")
+    spec = render_bucket(load_policy()[purpose])
+    assert cap["Condition"]["NumericGreaterThan"] == {
+        "s3:object-lock-remaining-retention-days": str(spec.retention_days - 1)
+    }
+    assert spec.retention_days - 1 == LOCKED[purpose][1], "the same bound as the default lock"
 
     tamper = statement(doc, "DenyConfigurationChanges")
     for action in ("s3:PutLifecycleConfiguration", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning",
@@ -198,6 +202,62 @@ def test_auditor_role_reads_configuration_not_recordings(default_run: ProgramRun
     actions = {a for s in doc["Statement"] for a in s["Action"]}
     assert "s3:GetLifecycleConfiguration" in actions
     assert not {a for a in actions if a.startswith("s3:Put") or a in ("s3:GetObject", "s3:DeleteObject")}
+
+
+def test_auditor_reads_only_the_stacks_buckets_objects_and_keys(default_run: ProgramRun) -> None:
+    doc = json.loads(default_run.named(f"{PREFIX}-auditor-configuration-policy").inputs["policy"])
+    buckets = {f"arn:aws:s3:::{PREFIX}-{p}-0a1b2c3" for p in ALL}
+    keys = {default_run.named(f"{PREFIX}-{p}-key").outputs["arn"] for p in LOCKED}
+    discovery = statement(doc, "DiscoverGovernedBuckets")
+    assert discovery["Resource"] == "*"
+    assert set(discovery["Action"]) == {"s3:ListAllMyBuckets", "tag:GetResources", "s3:GetBucketTagging"}
+    assert set(statement(doc, "ReadStackBucketConfiguration")["Resource"]) == buckets
+    assert "s3:ListBucketVersions" in statement(doc, "ReadStackBucketConfiguration")["Action"]
+    assert set(statement(doc, "ReadStackObjectLocks")["Resource"]) == {f"{b}/*" for b in buckets}
+    assert set(statement(doc, "ReadStackKeys")["Resource"]) == keys
+    assert [s["Sid"] for s in doc["Statement"] if s["Resource"] == "*"] == ["DiscoverGovernedBuckets"]
+    logs = json.loads(default_run.named(f"{PREFIX}-auditor-access-logs-policy").inputs["policy"])
+    assert {r for s in logs["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+            } == {f"arn:aws:s3:::{PREFIX}-access-logs-0a1b2c3", f"arn:aws:s3:::{PREFIX}-access-logs-0a1b2c3/*"}
+
+
+@pytest.mark.parametrize("purpose", sorted(LOCKED))
+def test_each_key_has_its_own_policy_naming_who_administers_encrypts_and_decrypts(
+    default_run: ProgramRun, purpose: str
+) -> None:
+    key_policy = default_run.named(f"{PREFIX}-{purpose}-key-policy")
+    assert key_policy.inputs["keyId"] == default_run.named(f"{PREFIX}-{purpose}-key").outputs["keyId"]
+    assert key_policy.protect is (purpose in ("proof", "evidence")), "restoring KMS's default policy is a change"
+    doc = json.loads(key_policy.inputs["policy"])
+    admin = statement(doc, "KeyAdministration")
+    assert admin["Principal"] == {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", DEPLOYER]}
+    assert "kms:PutKeyPolicy" in admin["Action"], "the account can always repair the policy"
+    assert not {a for a in admin["Action"] if a.startswith(("kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt",
+                                                                "kms:GenerateDataKey", "kms:CreateGrant"))}
+    encrypt = statement(doc, "EncryptThroughS3ForWriters")
+    assert encrypt["Principal"] == {"AWS": [role_arn(f"{PREFIX}-{purpose}-writer")]}
+    assert encrypt["Action"] == ["kms:GenerateDataKey", "kms:Encrypt"]
+    decrypt = statement(doc, "DecryptThroughS3ForReaders")
+    assert decrypt["Principal"] == {"AWS": [role_arn(f"{PREFIX}-{purpose}-reader")]}
+    assert decrypt["Action"] == ["kms:Decrypt"]
+    for use in (encrypt, decrypt):
+        assert use["Condition"] == {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}
+    assert len(doc["Statement"]) == 3
+
+
+def test_existing_principals_are_the_key_users(run_stack: Runner) -> None:
+    team = f"arn:aws:iam::{ACCOUNT}:role/DisputeTeam"
+    recorder = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_1"
+    run = run_stack({"principals": {"proof": {"reader": [team], "writer": [recorder]}}})
+    doc = json.loads(run.named(f"{PREFIX}-proof-key-policy").inputs["policy"])
+    assert statement(doc, "DecryptThroughS3ForReaders")["Principal"] == {"AWS": [team]}
+    assert statement(doc, "EncryptThroughS3ForWriters")["Principal"] == {"AWS": [recorder]}
+
+
+def test_per_object_retention_follows_the_example_stacks_shorter_retention(run_stack: Runner) -> None:
+    run = run_stack({"purposes": {"proof": {"retentionDays": 180}}})
+    cap = statement(policy_of(run, "proof"), "DenyRetentionBeyondStackRetention")
+    assert cap["Condition"]["NumericGreaterThan"] == {"s3:object-lock-remaining-retention-days": "179"}
 
 
 def test_proof_and_log_buckets_are_protected_against_destroy(default_run: ProgramRun) -> None:

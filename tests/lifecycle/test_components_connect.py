@@ -71,7 +71,7 @@ def test_the_quality_bucket_admits_connect_for_this_instance_and_nobody_else(con
         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnEquals": {"aws:SourceArn": INSTANCE}},
     }
     # The other denies still bind Connect: SSE-KMS with the quality key only, no retention beyond the law.
-    assert {"DenyNonKmsEncryption", "DenyOtherKmsKeys", "DenyRetentionBeyondLegalMaximum"} <= {
+    assert {"DenyNonKmsEncryption", "DenyOtherKmsKeys", "DenyRetentionBeyondStackRetention"} <= {
         s["Sid"] for s in doc["Statement"]}
 
 

@@ -188,14 +188,14 @@ def test_missing_lifecycle_resource_blocks(stack: PlannedStack, policies: dict[s
 def test_bucket_policy_without_the_retention_cap_blocks(stack: PlannedStack, policies: dict[str, Policy]) -> None:
     def without_cap(props: dict[str, Any]) -> None:
         doc = json.loads(props["policy"])
-        doc["Statement"] = [s for s in doc["Statement"] if s.get("Sid") != "DenyRetentionBeyondLegalMaximum"]
+        doc["Statement"] = [s for s in doc["Statement"] if s.get("Sid") != "DenyRetentionBeyondStackRetention"]
         props["policy"] = json.dumps(doc)
 
     stack.edit("recgov-dev-quality-policy", without_cap)
     assert _messages(policies[MANDATORY], stack) == [
-        f"Bucket {QUALITY} (quality) has a bucket policy lacking DenyRetentionBeyondLegalMaximum (nothing denies "
+        f"Bucket {QUALITY} (quality) has a bucket policy lacking DenyRetentionBeyondStackRetention (nothing denies "
         f"s3:PutObject, s3:PutObjectRetention on arn:aws:s3:::{QUALITY}/*); it must enforce per-object retention "
-        "within the legal maximum.",
+        "within the stack's retention.",
     ]
     assert _messages(policies[ADVISORY], stack) == []
 
@@ -245,6 +245,12 @@ def test_policy_config_shortening_a_retention_is_judged(stack: PlannedStack, pol
         "expire-recordings) + 1 day rounding; noncurrent versions are removed 1 day later (rule expire-recordings) "
         "+ 1 day rounding; Object Lock keeps each version 89 days + 1 day rounding; worst case 90 days); the worst "
         "case must be at most 60 days, legal maximum 181 days.",
+        # The per-object bound follows the shorter retention too: the bucket policy rendered for 90 days
+        # lets a lock reach 89.
+        f"Bucket {QUALITY} (quality) has a bucket policy lacking DenyRetentionBeyondStackRetention (statement "
+        "DenyRetentionBeyondStackRetention applies only under NumericGreaterThan "
+        "s3:object-lock-remaining-retention-days 89, where 59 is required); it must enforce per-object retention "
+        "within the stack's retention.",
     ]
 
 
@@ -252,7 +258,8 @@ def test_stack_config_is_read_when_the_policy_config_is_silent(stack: PlannedSta
     config = {"recgov:purposes": json.dumps({"quality": {"retentionDays": 60}})}
     mandatory = {p.name: p for p in pack.make_policies(stack_config=config.get)}[MANDATORY]
     found = _messages(mandatory, stack)
-    assert len(found) == 2 and all("must be at most 60 days" in m or "for 59 days" in m for m in found), found
+    assert len(found) == 3 and all("must be at most 60 days" in m or "for 59 days" in m or "where 59 is required"
+                                   in m for m in found), found
 
 
 def test_a_refused_policy_blocks_with_the_programs_sentence(stack: PlannedStack, policies: dict[str, Policy]) -> None:

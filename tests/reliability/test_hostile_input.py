@@ -328,7 +328,7 @@ def test_any_bucket_policy_document_yields_results_never_an_exception(
     bucket = account.bucket(Purpose.QUALITY)
     if isinstance(document, dict):
         public_allows(document)
-        for req in deny_requirements(Purpose.QUALITY, outputs.principals(Purpose.QUALITY, None), None):
+        for req in deny_requirements(Purpose.QUALITY, outputs.principals(Purpose.QUALITY, None), None, 90):
             judge_requirement(document, f"arn:aws:s3:::{bucket}", req)
     # Through the collector's own parsing (a non-object is unreadable) and every check.
     observed = read(FakeS3({"Policy": json.dumps(document)}), bucket, next(r for r in READS if r.name == "policy"))

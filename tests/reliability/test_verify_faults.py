@@ -43,11 +43,12 @@ PERMISSION_OF: dict[str, str] = {
     HEAD.source: HEAD.permission,
     "DescribeKey": KMS_PERMISSIONS[0],
     "GetKeyRotationStatus": KMS_PERMISSIONS[1],
+    "GetKeyPolicy": KMS_PERMISSIONS[2],
 }
 """Every operation the collectors call -> the IAM permission the checks list for it."""
 
 S3_OPERATIONS = [row.source for row in READS]
-KMS_OPERATIONS = ["DescribeKey", "GetKeyRotationStatus"]
+KMS_OPERATIONS = ["DescribeKey", "GetKeyRotationStatus", "GetKeyPolicy"]
 BODY_OPERATIONS = [*S3_OPERATIONS, *KMS_OPERATIONS]
 """Operations whose answer has a body to cut or corrupt (HeadBucket answers with headers only)."""
 
@@ -61,8 +62,8 @@ with stack outputs naming the key's ARN, the encryption check compares the confi
 no key description; the logging check reads lifecycle, versioning, lock and tags of the *log*
 bucket (the fault on the log bucket itself is its own test)."""
 
-ALSO_UNREADABLE = {"GetBucketEncryption": {"RG-KMS-KEY-ROTATION"}}
-"""The key is found through the encryption configuration: without it, its rotation cannot be asked."""
+ALSO_UNREADABLE = {"GetBucketEncryption": {"RG-KMS-KEY-ROTATION", "RG-KMS-KEY-POLICY"}}
+"""The key is found through the encryption configuration: without it, its rotation and policy cannot be asked."""
 
 
 FAULTED_BUCKETS = (f"{PREFIX}-quality", f"{PREFIX}-proof", f"{PREFIX}-evaluations")

@@ -105,6 +105,33 @@ def rotation_off(a: Account) -> None:
     a.kms.disable_key_rotation(KeyId=a.outputs["keyArns"]["quality"])
 
 
+ROOT = "arn:aws:iam::123456789012:root"
+DEFAULT_KEY_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "kms:*",
+     "Resource": "*"}]}
+"""What KMS gives a key created without a policy: the account's IAM decides who decrypts."""
+
+
+def key_policy_edit(change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Drift:
+    def apply(a: Account) -> None:
+        key = a.outputs["keyArns"]["quality"]
+        doc = json.loads(a.kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+        doc["Statement"] = change(doc["Statement"])
+        a.kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(doc))
+
+    return apply
+
+
+def grant(sid: str, principal: Any, action: Any) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    return lambda stmts: [*stmts, {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": action,
+                                   "Resource": "*"}]
+
+
+def default_key_policy(a: Account) -> None:
+    a.kms.put_key_policy(KeyId=a.outputs["keyArns"]["quality"], PolicyName="default",
+                         Policy=json.dumps(DEFAULT_KEY_POLICY))
+
+
 def log_elsewhere(a: Account) -> None:
     a.s3.create_bucket(Bucket="somewhere-else", CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
     statement = log_delivery_statement("arn:aws:s3:::somewhere-else", "123456789012", [f"arn:aws:s3:::{a.bucket(Q)}"])
@@ -185,6 +212,24 @@ FAILS: list[tuple[str, Purpose, Drift, Severity | None, str]] = [
     ("RG-KMS-KEY-ROTATION", Q, rotation_off, None, "rotation disabled"),
     ("RG-KMS-KEY-ROTATION", Q, call("put_bucket_encryption", Q, ServerSideEncryptionConfiguration={
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}), None, "names no KMS key"),
+    ("RG-KMS-KEY-POLICY", Q, default_key_policy, None, f"lets {ROOT} (every identity of the account"),
+    ("RG-KMS-KEY-POLICY", Q, key_policy_edit(grant("Analytics", {"AWS": "arn:aws:iam::123456789012:role/analytics"},
+                                                   "kms:Decrypt")), None,
+     "lets arn:aws:iam::123456789012:role/analytics decrypt"),
+    # Through a wildcard: the writer may now decrypt (and re-encrypt, and grant) too.
+    ("RG-KMS-KEY-POLICY", Q, key_policy_edit(tweak("EncryptThroughS3ForWriters", lambda s: s.update(
+        Action="kms:*"))), None, "lets arn:aws:iam::123456789012:role/recgov-t-quality-writer decrypt"),
+    ("RG-KMS-KEY-POLICY", Q, key_policy_edit(grant("Everyone", "*", ["kms:Decrypt"])), None, "lets everyone decrypt"),
+    ("RG-KMS-KEY-POLICY", Q, key_policy_edit(grant("AnotherAccount", {"AWS": "210987654321"}, "kms:ReEncrypt*")),
+     None, "lets arn:aws:iam::210987654321:root (every identity of the account that IAM allows) decrypt"),
+    ("RG-KMS-KEY-POLICY", Q, key_policy_edit(grant("Grants", {"AWS": "arn:aws:iam::123456789012:role/ops"},
+                                                   "kms:CreateGrant")), None, "role/ops decrypt"),
+    ("RG-KMS-KEY-POLICY", Q, key_policy_edit(grant("Uploads", {"Service": "s3.amazonaws.com"}, "kms:GenerateDataKey")),
+     None, "lets service:s3.amazonaws.com encrypt"),
+    ("RG-KMS-KEY-POLICY", Q, key_policy_edit(tweak("KeyAdministration", lambda s: s.update(
+        Action=[a for a in s["Action"] if a != "kms:PutKeyPolicy"]))), None, "nobody could repair it"),
+    ("RG-KMS-KEY-POLICY", Q, call("put_bucket_encryption", Q, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}), None, "names no KMS key"),
     ("RG-PUBLIC-ACCESS-BLOCK", Q, call("put_public_access_block", Q, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
         "RestrictPublicBuckets": True}), None, "BlockPublicPolicy"),
@@ -194,9 +239,13 @@ FAILS: list[tuple[str, Purpose, Drift, Severity | None, str]] = [
     ("RG-POLICY-TLS-ONLY", Q, edit_policy(Q, without("DenyInsecureTransport")), None, "nothing denies"),
     ("RG-POLICY-TLS-ONLY", Q, call("delete_bucket_policy", Q), None, "no bucket policy"),
     ("RG-POLICY-ENCRYPTION", Q, edit_policy(Q, without("DenySseC")), None, "DenySseC"),
-    ("RG-POLICY-RETENTION-CAP", Q, edit_policy(Q, tweak("DenyRetentionBeyondLegalMaximum", lambda s: s["Condition"]
+    ("RG-POLICY-RETENTION-CAP", Q, edit_policy(Q, tweak("DenyRetentionBeyondStackRetention", lambda s: s["Condition"]
         ["NumericGreaterThan"].update({"s3:object-lock-remaining-retention-days": "5000"}))), None,
      "applies only under NumericGreaterThan"),
+    # The legal maximum is no longer the bound: quality is kept 90 days, so a lock may reach 89, not 180.
+    ("RG-POLICY-RETENTION-CAP", Q, edit_policy(Q, tweak("DenyRetentionBeyondStackRetention", lambda s: s["Condition"]
+        ["NumericGreaterThan"].update({"s3:object-lock-remaining-retention-days": "180"}))), None,
+     "NumericGreaterThan s3:object-lock-remaining-retention-days 180, where 89 is required"),
     ("RG-POLICY-TAMPER", P, edit_policy(P, tweak("DenyConfigurationChanges", lambda s: s["Condition"]["ArnNotLike"]
         ["aws:PrincipalArn"].append("arn:aws:iam::123456789012:role/*"))), None,
      "exempts arn:aws:iam::123456789012:role/*"),
@@ -240,6 +289,16 @@ PASSES: list[tuple[str, Purpose, Drift]] = [
     ("RG-OBJECT-LOCK-COMPLIANCE-MAX", Q, call("put_object_lock_configuration", Q, ObjectLockConfiguration={
         "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 400}}})),
     ("RG-REPLICATION-SAME-PURPOSE", Q, lambda a: None),
+    # A stricter bound than the stack's retention is fine.
+    ("RG-POLICY-RETENTION-CAP", Q, edit_policy(Q, tweak("DenyRetentionBeyondStackRetention", lambda s: s["Condition"]
+        ["NumericGreaterThan"].update({"s3:object-lock-remaining-retention-days": "30"})))),
+    # Judged by effect: the reader's grant split in two, a condition added, a deny added.
+    ("RG-KMS-KEY-POLICY", Q, key_policy_edit(lambda stmts: [
+        *stmts, {"Sid": "NarrowerRead", "Effect": "Allow", "Principal": {"AWS": stmts[-1]["Principal"]["AWS"]},
+                 "Action": ["kms:Decrypt"], "Resource": "*",
+                 "Condition": {"StringEquals": {"kms:CallerAccount": "123456789012"}}},
+        {"Sid": "NoDeletion", "Effect": "Deny", "Principal": "*", "Action": "kms:ScheduleKeyDeletion",
+         "Resource": "*"}])),
 ]
 
 
@@ -290,6 +349,7 @@ ERRORS: list[tuple[str, Purpose, tuple[str, ...]]] = [
     ("RG-ACCESS-LOGS-MIN-RETENTION", L, ("lifecycle",)),
     ("RG-ENCRYPTION-DEFAULT", Q, ("encryption",)),
     ("RG-KMS-KEY-ROTATION", Q, ("kms_key",)),
+    ("RG-KMS-KEY-POLICY", Q, ("key_policy",)),
     ("RG-PUBLIC-ACCESS-BLOCK", Q, ("public_access_block",)),
     ("RG-OWNERSHIP-ENFORCED", Q, ("ownership",)),
     ("RG-POLICY-TLS-ONLY", Q, ("policy",)),

@@ -14,10 +14,12 @@ from governance.checks.base import unknown_principals
 from governance.checks.policy_semantics import judge, public_allows
 from lifecycle.access import bucket_policy_document, deny_requirements
 from lifecycle.legal import Purpose
+from lifecycle.loader import load_policy
 
 ARN = "arn:aws:s3:::recgov-t-quality"
 KEY = "arn:aws:kms:eu-west-3:123456789012:key/k"
-REQS = deny_requirements(Purpose.QUALITY, principals_for("recgov-t", Purpose.QUALITY), KEY)
+QUALITY_DAYS = load_policy()[Purpose.QUALITY].retention_days
+REQS = deny_requirements(Purpose.QUALITY, principals_for("recgov-t", Purpose.QUALITY), KEY, QUALITY_DAYS)
 RENDERED = bucket_policy_document(ARN, REQS)
 
 
@@ -46,15 +48,15 @@ def test_equivalent_texts_pass() -> None:
     by_sid(stmts, "DenyWritesOutsidePurpose")["Action"] = "s3:Put*"  # wildcard, stricter
     by_sid(stmts, "DenyReadsOutsidePurpose")["Resource"] = "arn:aws:s3:::recgov-t-quality*"
     # Split one statement in two, each with one action.
-    cap = by_sid(stmts, "DenyRetentionBeyondLegalMaximum")
+    cap = by_sid(stmts, "DenyRetentionBeyondStackRetention")
     stmts.remove(cap)
     for action in cap["Action"]:
         stmts.append({**copy.deepcopy(cap), "Sid": f"Cap{action.split(':')[1]}", "Action": action})
     # Fewer exempted principals is stricter.
     by_sid(stmts, "DenyDeletesOutsideErasure")["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = []
-    # A tighter retention threshold is stricter.
+    # A tighter retention threshold (the stack keeps quality 90 days: the bound is 89) is stricter.
     by_sid(stmts, "CapPutObjectRetention")["Condition"]["NumericGreaterThan"][
-        "s3:object-lock-remaining-retention-days"] = "100"
+        "s3:object-lock-remaining-retention-days"] = "30"
     stmts.append({"Sid": "Harmless", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket",
                   "Resource": ARN})
     assert holds_all({"Version": "2012-10-17", "Statement": stmts}) == []
@@ -73,7 +75,7 @@ def test_equivalent_texts_pass() -> None:
             {"s3:x-amz-server-side-encryption": ["aws:kms", "AES256"]}), "applies only under"),
         ("DenyInsecureTransport", lambda s: s["Condition"].update(
             {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}), "applies only under"),
-        ("DenyRetentionBeyondLegalMaximum", lambda s: s.update(Action="s3:PutObjectRetention"), "s3:PutObject"),
+        ("DenyRetentionBeyondStackRetention", lambda s: s.update(Action="s3:PutObjectRetention"), "s3:PutObject"),
     ],
 )
 def test_weaker_texts_fail_with_the_reason(sid: str, change: Any, problem: str) -> None:
@@ -84,7 +86,7 @@ def test_weaker_texts_fail_with_the_reason(sid: str, change: Any, problem: str) 
 
 
 def test_unknown_principals_accept_any_exemption_but_not_a_missing_deny() -> None:
-    reqs = deny_requirements(Purpose.QUALITY, unknown_principals(Purpose.QUALITY), None)
+    reqs = deny_requirements(Purpose.QUALITY, unknown_principals(Purpose.QUALITY), None, QUALITY_DAYS)
     stmts = statements()
     by_sid(stmts, "DenyReadsOutsidePurpose")["Condition"]["ArnNotLike"]["aws:PrincipalArn"] = ["arn:aws:iam::9:role/x"]
     assert holds_all({"Statement": stmts}, reqs) == []
@@ -112,7 +114,8 @@ def test_a_service_source_exemption_is_judged_like_a_principal_exemption() -> No
         "ArnNotEqualsIfExists aws:sourcearn"]
     # Named as the purpose's service source: it holds; unknown without stack outputs: accepted, as principals are.
     named = dataclasses.replace(principals_for("recgov-t", Purpose.QUALITY), service_sources=(instance,))
-    assert holds_all(doc, deny_requirements(Purpose.QUALITY, named, KEY)) == []
-    assert holds_all(doc, deny_requirements(Purpose.QUALITY, unknown_principals(Purpose.QUALITY), None)) == []
+    assert holds_all(doc, deny_requirements(Purpose.QUALITY, named, KEY, QUALITY_DAYS)) == []
+    assert holds_all(doc, deny_requirements(Purpose.QUALITY, unknown_principals(Purpose.QUALITY), None,
+                                         QUALITY_DAYS)) == []
     # The access-logs bucket has no writers: an unknown principal set still exempts no service there.
     assert unknown_principals(Purpose.ACCESS_LOGS).service_sources == ()

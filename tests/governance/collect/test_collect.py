@@ -77,6 +77,7 @@ def test_a_collected_governed_bucket_has_every_setting_present(account: Account)
     snapshot = collect_bucket(make_clients(region=REGION), account.bucket(Purpose.QUALITY))
     assert {k: str(v.state) for k, v in snapshot.settings().items() if not v.is_present} == {
         "replication": "absent"}
+    assert snapshot.key_policy.is_present
     assert snapshot.kms_key.value["KeyRotationEnabled"] is True
     assert snapshot.tag("recgov:purpose") == "quality"
 
@@ -90,6 +91,31 @@ def test_access_denied_on_aws_is_recorded_and_collection_goes_on(account: Accoun
     assert snapshot.kms_key.is_unreadable
     assert snapshot.lifecycle.is_present  # the other reads went on
     assert NOT_COLLECTED not in snapshot.settings().values()
+
+
+def test_the_key_policy_is_read_apart_from_the_rotation(account: Account) -> None:
+    clients = make_clients(region=REGION)
+    snapshot = collect_bucket(clients, account.bucket(Purpose.QUALITY))
+    assert [s["Sid"] for s in snapshot.key_policy.value["Statement"]] == [
+        "KeyAdministration", "EncryptThroughS3ForWriters", "DecryptThroughS3ForReaders"]
+    deny(clients.kms(REGION), "GetKeyPolicy")
+    snapshot = collect_bucket(clients, account.bucket(Purpose.QUALITY))
+    assert snapshot.key_policy.is_unreadable and "AccessDenied" in snapshot.key_policy.reason
+    assert snapshot.key_policy.permission == "kms:DescribeKey, kms:GetKeyPolicy"
+    assert snapshot.kms_key.is_present  # the rotation is still judged
+
+
+def test_a_denied_describe_key_leaves_every_key_read_unreadable(account: Account) -> None:
+    clients = make_clients(region=REGION)
+    deny(clients.kms(REGION), "DescribeKey")
+    snapshot = collect_bucket(clients, account.bucket(Purpose.QUALITY))
+    assert snapshot.kms_key.is_unreadable and snapshot.key_policy.is_unreadable
+    assert "kms:GetKeyPolicy" in snapshot.key_policy.permission
+
+
+def test_a_bucket_without_a_kms_key_has_no_key_policy(account: Account) -> None:
+    snapshot = collect_bucket(make_clients(region=REGION), account.bucket(Purpose.ACCESS_LOGS))
+    assert snapshot.kms_key.is_absent and snapshot.key_policy.is_absent
 
 
 def test_concurrent_and_sequential_collection_agree(account: Account) -> None:
