@@ -41,11 +41,10 @@ def sandbox_deploy(endpoint_url: str, stack: str, output: Path | None) -> None:
     # Pulumi and the sandbox load only for this command: every other command starts faster.
     import pulumi
 
-    from sandbox.deploy import EndpointError, SandboxError, deploy, stack_config, stack_file
+    from sandbox.deploy import EndpointError, SandboxError, deploy, stack_file
 
     try:
-        used = stack_file(stack)
-        deployment = deploy(endpoint_url, stack=stack, config=stack_config(stack))
+        deployment = deploy(endpoint_url, stack=stack)  # reads Pulumi.<stack>.yaml (stack_file)
     except EndpointError as err:
         fail_unverifiable(str(err))
         return
@@ -58,13 +57,17 @@ def sandbox_deploy(endpoint_url: str, stack: str, output: Path | None) -> None:
     for skipped in deployment.skipped:
         click.echo(f"not applied: {skipped.name} ({skipped.type}): {skipped.reason}.", err=True)
     text = deployment.outputs_json()
+    try:
+        used = f" from {stack_file(stack)}"
+    except SandboxError:
+        used = ""  # configured another way (a test's config): nothing to name
     if output is None:
         click.echo(text, nl=False)
-        click.echo(f"stack {stack} from {used}: {len(deployment.applied)} resources applied to {endpoint_url}",
+        click.echo(f"stack {stack}{used}: {len(deployment.applied)} resources applied to {endpoint_url}",
                    err=True)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}: stack {stack} from {used}, {len(deployment.applied)} resources applied to "
+        click.echo(f"wrote {output}: stack {stack}{used}, {len(deployment.applied)} resources applied to "
                    f"{endpoint_url}", err=True)
 
 
