@@ -136,6 +136,8 @@ pulumi.export("roleArns", {str(p): b.role_arns for p, b in buckets.items() if b.
 pulumi.export("auditorRoleArn", auditor_role.role.arn if auditor_role else auditor_readers)
 pulumi.export("deployerArn", deployer)
 pulumi.export("policyDigest", policy.digest)
+# The effective settings, so `recgov verify --stack-outputs` judges what this stack deployed.
+pulumi.export("policy", policy.as_dict())
 if connect is not None:
     pulumi.export("amazonConnect", {"purpose": str(CONNECT_PURPOSE), "instanceArn": connect.instance_arn,
                                     "serviceRoleArn": connect_role})

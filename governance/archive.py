@@ -26,6 +26,10 @@ CONTENT_TYPES = {"txt": "text/plain; charset=utf-8", "json": "application/json",
                  "html": "text/html; charset=utf-8", "xml": "application/xml", "sarif": "application/sarif+json"}
 
 
+DENIED = frozenset({"AccessDenied", "403", "Forbidden"})
+"""What S3 answers a principal that may not write the key."""
+
+
 class ArchiveError(Exception):
     """The archive could not be written (or must not be); one sentence."""
 
@@ -97,8 +101,15 @@ def archive_report(report: Report, fmt: str, target: ArchiveTarget, s3: Any) -> 
                           ContentType=CONTENT_TYPES.get(ext, "application/octet-stream"))
         except ClientError as err:
             code = err.response.get("Error", {}).get("Code", "")
-            reason = "an archive already exists there" if code in ("PreconditionFailed", "412") else code
-            raise ArchiveError(f"s3://{target.bucket}/{key} was not archived ({reason}).") from None
+            if code in ("PreconditionFailed", "412"):
+                raise ArchiveError(f"s3://{target.bucket}/{key} was not archived (an archive already exists "
+                                   "there).") from None
+            if code in DENIED or err.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403:
+                raise ArchiveError(
+                    f"s3://{target.bucket}/{key} was not archived: PutObject was refused ({code or 403}); run the "
+                    "command as the evidence bucket's writer role (stack output roleArns.evidence.writer), which "
+                    "alone may write there: the auditor role only reads.") from None
+            raise ArchiveError(f"s3://{target.bucket}/{key} was not archived (PutObject: {code}).") from None
         except BotoCoreError as err:
             raise ArchiveError(f"s3://{target.bucket}/{key} was not archived ({err}).") from None
         written.append(f"s3://{target.bucket}/{key}")

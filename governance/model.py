@@ -132,6 +132,12 @@ class Report:
     kind: str = "verify"
     checks: tuple[CheckMeta, ...] = ()
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+    """Sentences a reader needs before the results (a policy other than the one deployed). Every
+    format shows them first."""
+    outage: str | None = None
+    """One sentence when the account could not be reached at all (no credentials, endpoint
+    unreachable): the cause of every ERROR, said once instead of once per result."""
 
     @property
     def summary(self) -> Summary:

@@ -10,6 +10,7 @@ import html
 import json
 from typing import Any
 
+from lifecycle.controller import CONTROLLER_LABELS, Controller
 from lifecycle.legal import RULES
 from lifecycle.policy import Policy, PurposePolicy
 from lifecycle.purposes import traits
@@ -83,11 +84,26 @@ def register_entries(policy: Policy) -> list[dict[str, Any]]:
     return entries
 
 
-def render_register(policy: Policy, fmt: str) -> str:
-    """The register as ``markdown``, ``html`` or ``json``."""
+NOT_CONFIGURED = "not configured (add it under controller: in the policy file)"
+
+
+def controller_rows(controller: Controller) -> list[tuple[str, str]]:
+    """(label, value) for the controller's part of the record, naming what is missing."""
+    return [(label, getattr(controller, key) or NOT_CONFIGURED) for key, label in CONTROLLER_LABELS.items()]
+
+
+def render_register(policy: Policy, fmt: str, controller: Controller | None = None) -> str:
+    """The register as ``markdown``, ``html`` or ``json``; ``controller`` from the policy file's
+    ``controller:`` section (Art. 30(1)(a) and (e)), each missing item shown as not configured."""
     entries = register_entries(policy)
+    controller = controller or Controller()
+    rows = controller_rows(controller)
+    missing = controller.missing()
     if fmt == "json":
-        return json.dumps({"policy_digest": policy.digest, "entries": entries}, indent=2, ensure_ascii=False) + "\n"
+        doc = {"policy_digest": policy.digest,
+               "controller": {k: getattr(controller, k) for k in CONTROLLER_LABELS},
+               "missing": missing, "entries": entries}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     labels = [
         ("description", "Purpose of the processing"),
         ("legal_basis", "Legal basis"),
@@ -110,7 +126,12 @@ def render_register(policy: Policy, fmt: str) -> str:
             "table{border-collapse:collapse;width:100%;margin-bottom:2em}</style></head><body>",
             "<h1>Record of processing activities (GDPR Art. 30)</h1>",
             f"<p>Generated from the retention policy <code>{html.escape(policy.digest)}</code>.</p>",
+            "<h2>Controller (Art. 30(1)(a), (e))</h2><table>",
+            *(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows),
+            "</table>",
         ]
+        if missing:
+            parts.append(f"<p><b>Missing from the record:</b> {html.escape(', '.join(missing))}.</p>")
         for e in entries:
             parts.append(f"<h2>{html.escape(e['purpose'])}</h2><table>")
             for key, label in labels:
@@ -123,7 +144,12 @@ def render_register(policy: Policy, fmt: str) -> str:
         parts.append("</body></html>")
         return "\n".join(parts) + "\n"
     lines = ["# Record of processing activities (GDPR Art. 30)", "",
-             f"Generated from the retention policy `{policy.digest}`.", ""]
+             f"Generated from the retention policy `{policy.digest}`.", "",
+             "## Controller (Art. 30(1)(a), (e))", "", "| | |", "|---|---|"]
+    lines += [f"| {label} | {value.replace('|', chr(92) + '|')} |" for label, value in rows]
+    lines.append("")
+    if missing:
+        lines += [f"**Missing from the record:** {', '.join(missing)}.", ""]
     for e in entries:
         lines += [f"## {e['purpose']}", "", "| | |", "|---|---|"]
         for key, label in labels:

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle.access import Principals
-from lifecycle.legal import Purpose
+from lifecycle.analytics import DerivedPolicy, parse_analytics
+from lifecycle.legal import LockMode, Purpose
+from lifecycle.policy import Policy, PurposePolicy, validate
 from lifecycle.purposes import RoleKind, traits
 from lifecycle.stack_config import AUDITOR
 
@@ -54,6 +56,16 @@ def _arns(value: Any) -> tuple[str, ...]:
     return ()
 
 
+def _purpose_policy(purpose: Purpose, values: dict[str, Any], problems: list[str]) -> PurposePolicy:
+    """One purpose of ``Policy.as_dict`` back into its typed form (the inverse of ``_plain``)."""
+    mode = values.pop("lock_mode", None)
+    derived = tuple(DerivedPolicy(**d) for d in values.pop("derived", None) or ())
+    raw_analytics = values.pop("analytics", None)
+    analytics = parse_analytics(str(purpose), raw_analytics, problems) if raw_analytics is not None else None
+    return PurposePolicy(purpose=purpose, lock_mode=LockMode(mode) if mode else None, derived=derived,
+                         analytics=analytics, **values)
+
+
 @dataclass(frozen=True)
 class ConnectWriter:
     """An Amazon Connect instance the program admits as a writer of a purpose's bucket (``amazonConnect``)."""
@@ -83,6 +95,8 @@ class StackOutputs:
     auditor_arns: tuple[str, ...] = ()
     deployer_arn: str | None = None
     policy_digest: str | None = None
+    policy: Mapping[str, Any] | None = None
+    """The effective policy the program deployed (``Policy.as_dict``), when the outputs carry it."""
     connect_writers: Mapping[Purpose, ConnectWriter] = field(default_factory=dict)
 
     @classmethod
@@ -104,6 +118,7 @@ class StackOutputs:
             auditor_arns=_arns(doc.get("auditorRoleArn")),
             deployer_arn=str(doc["deployerArn"]) if doc.get("deployerArn") else None,
             policy_digest=str(doc["policyDigest"]) if doc.get("policyDigest") else None,
+            policy=doc["policy"] if isinstance(doc.get("policy"), Mapping) else None,
             connect_writers=_connect_writers(doc.get("amazonConnect"), source),
         )
 
@@ -117,6 +132,30 @@ class StackOutputs:
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise TargetError(f"{path}: the stack outputs are not valid JSON ({err}).") from None
         return cls.from_dict(doc, str(path))
+
+    def deployed_policy(self) -> Policy | None:
+        """The policy the program deployed, validated against this version's legal limits.
+
+        None when the outputs carry no policy (a stack deployed before the program exported it).
+        Raises TargetError when the exported settings do not match ``policyDigest`` (the file was
+        edited) and PolicyError when this version's legal limits refuse them.
+        """
+        if self.policy is None:
+            return None
+        problems: list[str] = []
+        entries: list[PurposePolicy] = []
+        for name, entry in self.policy.items():
+            try:
+                entries.append(_purpose_policy(Purpose(str(name)), dict(entry), problems))
+            except (TypeError, ValueError, AttributeError):
+                problems.append(f"the stack outputs' policy entry {str(name)!r} is not a policy this version reads.")
+        if problems:
+            raise TargetError(problems[0])
+        policy = Policy(tuple(sorted(entries, key=lambda p: list(Purpose).index(p.purpose))))
+        if self.policy_digest and policy.digest != self.policy_digest:
+            raise TargetError(f"the stack outputs' policy does not match their policyDigest {self.policy_digest}; "
+                              "export them again with pulumi stack output --json.")
+        return validate(policy)
 
     def targets(self) -> list[Target]:
         """One target per exported bucket."""

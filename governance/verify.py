@@ -160,7 +160,7 @@ def verify(
         results=tuple(results),
         target=target_info,
         policy_digest=policy.digest,
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         tool_version=__version__,
         kind="verify",
         checks=metadata(),

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from lifecycle.analytics import DerivedPolicy, parse_analytics, parse_derived
+from lifecycle.controller import controller_problems
 from lifecycle.layouts import DEFAULT_LAYOUT, LAYOUTS
 from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, LockMode, Purpose
 from lifecycle.policy import Policy, PolicyError, PurposePolicy, validate
@@ -140,7 +141,8 @@ def parse_policy(text: str, *, source: str = "policy") -> dict[Purpose, dict[str
     except yaml.YAMLError as exc:
         raise PolicyError([f"{source}: not valid YAML ({exc.__class__.__name__}: {exc})."]) from None
     doc = _mapping(source, doc, problems)
-    _unknown_keys(source, doc, {"version", "purposes"}, problems)
+    _unknown_keys(source, doc, {"version", "purposes", "controller"}, problems)
+    problems += controller_problems(doc.get("controller"), source)
     if doc.get("version", 1) != 1:
         problems.append(f"{source}: version {doc.get('version')!r} is not supported; use 1.")
     raw: dict[Purpose, dict[str, Any]] = {}

@@ -21,6 +21,7 @@ from typing import Any
 from governance.audit.run import Options, audit_objects, proportionality_report
 from governance.model import ExitCode, Report, Status
 from governance.report import FORMATS, render
+from governance.report.common import counts, plural
 from governance.report.html import render_combined
 from governance.targets import Target
 from governance.verify import verify
@@ -160,7 +161,7 @@ def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80, plat
                 clients = emulator_clients(emu.endpoint_url, emu.region)
                 for d in chosen:
                     d.apply(clients, deployment.outputs)
-        with run.step("verify", lambda: f"{summary.passed} passed, {summary.failed} failed, {summary.errors} errors"):
+        with run.step("verify", lambda: counts(summary)):
             run.report = verify(None, policy, outputs=deployment.outputs, principals_config=principals,
                                 endpoint_url=emu.endpoint_url, region=emu.region, source="sandbox")
             summary = run.report.summary
@@ -170,12 +171,11 @@ def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80, plat
         # are detached for the audit and put back unchanged, as the seeder does.
         lifted = bucket_policies_lifted(emulator_clients(emu.endpoint_url, emu.region)("s3"),
                                         [t.bucket for t in listed])
-        with lifted, run.step("audit", lambda: f"{objects.summary.passed} passed, {objects.summary.failed} failed, "
-                                       f"{objects.summary.errors} errors over every stored version"):
+        with lifted, run.step("audit", lambda: f"{counts(objects.summary)} over every stored version"):
             objects = audit_objects(policy, [], listed, Options(workers=4))
             run.audits.append(objects)
-        with run.step("sampling", lambda: f"{len(ratio.tables.get('agent_months', []))} agent-months; "
-                                          f"{ratio.summary.failed} failed, {ratio.summary.errors} errors"):
+        with run.step("sampling", lambda: f"{plural(len(ratio.tables.get('agent_months', [])), 'agent-month')}; "
+                                          f"{counts(ratio.summary)}"):
             recordings = [t for t in listed if t.purpose in RECORDING_PURPOSES]
             if records is None:
                 ratio = proportionality_report(policy, seeded.calls_export, [], recordings, Options(workers=4))
@@ -201,7 +201,7 @@ def summary_lines(run: DemoRun) -> list[str]:
     lines += ["", "Written:"] + [f"  {path}" for path in run.written]
     problems = [r for report in run.reports for r in report.results if r.status is not Status.PASS]
     if problems:
-        lines += ["", f"{len(problems)} findings:"]
+        lines += ["", f"{plural(len(problems), 'finding')}:"]
         lines += [f"  {str(r.status).upper():<5} {r.check}: {r.message}" for r in problems]
     elif run.reports:
         total = sum(r.summary.passed for r in run.reports)

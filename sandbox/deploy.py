@@ -20,7 +20,7 @@ import boto3
 import pulumi
 import yaml
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from lifecycle.program import PROGRAM, PROJECT, ProgramRun, run_program
 from sandbox.appliers import APPLIERS, SKIPPED, ApplyContext
@@ -44,6 +44,27 @@ class SandboxError(Exception):
 
 class UnsupportedResourceError(SandboxError):
     """The program declared a resource type the sandbox does not know how to apply."""
+
+
+class RefusedError(SandboxError):
+    """The emulator refused a request: the command's input or the emulator's state is the cause."""
+
+
+class EndpointError(SandboxError):
+    """The emulator could not be reached or gave no usable answer: nothing could be applied."""
+
+
+def api_failure(err: Exception, resource: str, endpoint_url: str, operation: str = "a request") -> SandboxError:
+    """One sentence naming the resource and the API call for a failed request to the emulator."""
+    if isinstance(err, ClientError):
+        error = err.response.get("Error", {})
+        code = error.get("Code") or err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
+        message = str(error.get("Message") or "").rstrip(".")
+        return RefusedError(f"{resource}: the emulator at {endpoint_url} refused {err.operation_name} "
+                            f"({code}{': ' + message if message else ''}).")
+    operation = getattr(err, "kwargs", {}).get("operation_name") or operation
+    return EndpointError(f"{resource}: {operation} could not reach the emulator at {endpoint_url} "
+                         f"({type(err).__name__}); start it (recgov demo embeds one) or correct --endpoint-url.")
 
 
 @dataclass(frozen=True)
@@ -104,11 +125,15 @@ def emulator_clients(
 class SandboxMocks(pulumi.runtime.Mocks):
     """Pulumi mocks that apply each resource to the emulator instead of inventing its outputs."""
 
-    def __init__(self, ctx: ApplyContext) -> None:
+    def __init__(self, ctx: ApplyContext, endpoint_url: str = "the emulator") -> None:
         self.ctx = ctx
+        self.endpoint_url = endpoint_url
         self.applied: list[Applied] = []
         self.skipped: list[Skipped] = []
         self.deferred: list[pulumi.runtime.MockResourceArgs] = []
+        self.failure: SandboxError | None = None
+        """The first request the emulator refused or could not answer: the program's own error
+        would only say that a registration failed."""
         # The mock runtime registers resources from a thread pool; the emulator sees one at a time.
         self._lock = threading.Lock()
 
@@ -128,20 +153,30 @@ class SandboxMocks(pulumi.runtime.Mocks):
         with self._lock:
             try:
                 resource_id, outputs = applier(self.ctx, args.name, dict(args.inputs))
+            except BotoCoreError as err:
+                raise self._failed(err, args) from None
             except ClientError as err:
                 if err.response.get("Error", {}).get("Code") not in RETRY_AFTER_ALL:
-                    raise
+                    raise self._failed(err, args) from None
                 # Only bucket settings are deferred; their id is the bucket, whatever happens next.
                 self.deferred.append(args)
                 return str(args.inputs["bucket"]), {**args.inputs, "id": str(args.inputs["bucket"])}
             self.applied.append(Applied(args.typ, args.name, resource_id))
         return resource_id, {**outputs, "id": resource_id}
 
+    def _failed(self, err: Exception, args: pulumi.runtime.MockResourceArgs) -> SandboxError:
+        failure = api_failure(err, f"{args.typ} {args.name}", self.endpoint_url)
+        self.failure = self.failure or failure
+        return failure
+
     def apply_deferred(self) -> None:
         """Apply the resources refused for want of another; a second refusal is final."""
         pending, self.deferred = self.deferred, []
         for args in pending:
-            resource_id, _ = APPLIERS[args.typ](self.ctx, args.name, dict(args.inputs))
+            try:
+                resource_id, _ = APPLIERS[args.typ](self.ctx, args.name, dict(args.inputs))
+            except (ClientError, BotoCoreError) as err:
+                raise self._failed(err, args) from None
             self.applied.append(Applied(args.typ, args.name, resource_id))
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -191,12 +226,31 @@ class Deployment:
         return json.dumps(self.outputs, indent=2, sort_keys=True) + "\n"
 
 
-def stack_config(stack: str, project_dir: Path) -> dict[str, Any]:
-    """Every key of ``Pulumi.<stack>.yaml`` (all namespaces), or nothing when the file is absent."""
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        return {}
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""Where the program (``__main__.py``) and its example stack files live."""
+
+
+def stack_file(stack: str, project_dir: Path | None = None, cwd: Path | None = None) -> Path:
+    """``Pulumi.<stack>.yaml`` in the current directory, else beside the program, as ``pulumi`` would
+    look in the project it runs; a SandboxError naming both places when neither has it."""
+    name = f"Pulumi.{stack}.yaml"
+    places = list(dict.fromkeys([(cwd or Path.cwd()).resolve(), (project_dir or PROJECT_DIR).resolve()]))
+    for place in places:
+        if (place / name).is_file():
+            return place / name
+    raise SandboxError(f"no {name} in {' nor in '.join(str(p) for p in places)}; create it "
+                       f"(pulumi stack init {stack}) or choose another --stack such as dev.")
+
+
+def stack_config(stack: str, project_dir: Path | None = None, cwd: Path | None = None) -> dict[str, Any]:
+    """Every key of the stack's ``Pulumi.<stack>.yaml`` (all namespaces), found by :func:`stack_file`."""
+    path = stack_file(stack, project_dir, cwd)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        raise SandboxError(f"{path}: cannot read the stack config ({type(err).__name__}).") from None
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("config") or {}, Mapping):
+        raise SandboxError(f"{path}: a stack config is a mapping with a 'config' mapping.")
     return dict(doc.get("config") or {})
 
 
@@ -211,16 +265,31 @@ def deploy(
 ) -> Deployment:
     """Run the program for ``stack`` and apply it to the emulator at ``endpoint_url``.
 
-    ``config`` defaults to ``Pulumi.<stack>.yaml`` beside the program. Deploying again converges on
-    the same resources (same physical names, settings re-applied). A refused policy raises
-    ``pulumi.RunError`` before any resource is applied.
+    ``config`` defaults to ``Pulumi.<stack>.yaml`` in the current directory or beside the program
+    (:func:`stack_file`). Deploying again converges on the same resources (same physical names,
+    settings re-applied). A refused policy raises ``pulumi.RunError`` before any resource is applied;
+    a request the emulator refuses raises RefusedError, one it cannot answer EndpointError, each
+    naming the resource and the API call.
     """
     if config is None:
-        config = stack_config(stack, project_dir or Path(__file__).resolve().parent.parent)
+        config = stack_config(stack, project_dir)
     region = str(config.get("aws:region") or DEFAULT_REGION)
     clients = emulator_clients(endpoint_url, region, credentials)
-    account = str(clients("sts").get_caller_identity()["Account"])
-    mocks = SandboxMocks(ApplyContext(clients=clients, region=region, account_id=account, project=PROJECT, stack=stack))
-    run = run_program(mocks, config, stack=stack, program=program)
+    try:
+        account = str(clients("sts").get_caller_identity()["Account"])
+    except (ClientError, BotoCoreError) as err:
+        raise api_failure(err, f"stack {stack}", endpoint_url, "sts:GetCallerIdentity") from None
+    mocks = SandboxMocks(ApplyContext(clients=clients, region=region, account_id=account, project=PROJECT, stack=stack),
+                         endpoint_url)
+    try:
+        run = run_program(mocks, config, stack=stack, program=program)
+    except Exception:
+        # The mock runtime reports a failed registration in its own words; the request that failed
+        # is the cause to name.
+        if mocks.failure is not None:
+            raise mocks.failure from None
+        raise
+    if mocks.failure is not None:
+        raise mocks.failure
     mocks.apply_deferred()
     return Deployment(stack=stack, outputs=run.outputs, applied=mocks.applied, skipped=mocks.skipped, run=run)

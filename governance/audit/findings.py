@@ -34,6 +34,8 @@ class BucketAudit:
     notes: Sequence[str] = field(default=())
     ages: Sequence[Mapping[str, int]] = field(default=())
     """Versions per week of age (DuckDB engine): the age histogram of the HTML report."""
+    refusals: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Live listing: column -> the refused call (``call``, ``code``, ``status``, ``permission``)."""
 
     @property
     def resource(self) -> str:
@@ -66,6 +68,20 @@ def _result(meta: CheckMeta, audit: BucketAudit, status: Status, message: str, *
                   message, observed, expected, citations)
 
 
+SINGULARS = {"versions": "version", "delete markers": "delete marker", "keys": "key",
+             "incomplete multipart uploads": "incomplete multipart upload"}
+"""The counted nouns a finding starts with, and their singular: ``1 version``, never ``1 versions``."""
+
+
+def counted(count: int, what: str) -> str:
+    """``count`` and ``what`` (which starts with a plural noun of :data:`SINGULARS`) in the right number."""
+    if count == 1:
+        for plural, singular in SINGULARS.items():
+            if what.startswith(plural):
+                return f"1 {singular}{what[len(plural):]}"
+    return f"{count} {what}"
+
+
 def _count_check(meta: CheckMeta, audit: BucketAudit, name: str, what: str, expected: str,
                  citations: tuple[str, ...], extra: Mapping[str, Any] | None = None) -> Result:
     count = count_of(audit.aggregates.get(f"{name}_count"))
@@ -74,17 +90,35 @@ def _count_check(meta: CheckMeta, audit: BucketAudit, name: str, what: str, expe
     observed = {"count": count, "first_keys": keys, **(extra or {})}
     if count:
         first = ", ".join(keys[:3]) + (" ..." if count > 3 else "")
-        message = f"{count} {what} in {where}; {expected}. First: {first}."
+        message = f"{where} holds {counted(count, what)}; {expected}. First: {first}."
         return _result(meta, audit, Status.FAIL, message, observed=observed, expected=expected, citations=citations)
-    return _result(meta, audit, Status.PASS, f"No {what} in {where}.", observed=observed, expected=expected,
+    return _result(meta, audit, Status.PASS, f"{where} holds 0 {what}.", observed=observed, expected=expected,
                    citations=citations)
 
 
 def _missing(meta: CheckMeta, audit: BucketAudit, field_name: str, citations: tuple[str, ...]) -> Result:
+    what = f"{meta.id} ({meta.title[0].lower() + meta.title[1:].rstrip('.')})"
+    refusal = audit.refusals.get(field_name)
+    if refusal is not None:
+        return _result(
+            meta, audit, Status.ERROR,
+            f"Access was denied to {refusal['call']} on the versions of {audit.resource} ({refusal['code']}), so "
+            f"{what} cannot be verified; list the bucket as a principal allowed {refusal['permission']} (such as "
+            "the purpose's reader role), or audit its S3 Inventory.",
+            observed={"state": "unreadable", **refusal}, expected={"permission": refusal["permission"]},
+            citations=citations,
+        )
+    if audit.source == "listing":
+        return _result(
+            meta, audit, Status.ERROR,
+            f"The listing of {audit.resource} did not read {FIELD_NAMES.get(field_name, field_name)}, so {what} "
+            "cannot be verified; audit the bucket's S3 Inventory, which carries it.",
+            citations=citations,
+        )
     return _result(
         meta, audit, Status.ERROR,
         f"The {audit.source} of {audit.resource} has no {FIELD_NAMES.get(field_name, field_name)} field, so "
-        f"{meta.title[0].lower() + meta.title[1:]} cannot be verified; add it to the inventory's optional fields.",
+        f"{what} cannot be verified; add it to the inventory's optional fields.",
         citations=citations,
     )
 
@@ -179,7 +213,7 @@ def legal_hold_result(audit: BucketAudit) -> Result:
     held = count_of(audit.aggregates.get("legal_holds_count"))
     aged = count_of(audit.aggregates.get("legal_holds_aged_count"))
     message = (
-        f"{held} versions under legal hold in {audit.resource}, {aged} of them older than the "
+        f"{counted(held, 'versions')} under legal hold in {audit.resource}, {aged} of them older than the "
         f"{audit.thresholds.age_limit_days}-day limit; each is kept only while its dispute is live "
         "(see the legal_holds register)." if held else f"No version under legal hold in {audit.resource}."
     )

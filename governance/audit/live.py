@@ -34,13 +34,36 @@ ABSENT = {"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError
 DENIED = {"AccessDenied", "AllAccessDisabled", "UnauthorizedAccess"}
 
 
+PERMISSIONS = {"HeadObject": "s3:GetObject", "GetObjectRetention": "s3:GetObjectRetention",
+               "GetObjectLegalHold": "s3:GetObjectLegalHold"}
+"""The permission each per-version call needs, for the sentence that says who may make it."""
+LOCK_CALLS = {"object_lock_retain_until_date": "GetObjectRetention",
+              "object_lock_legal_hold_status": "GetObjectLegalHold"}
+"""The call that reads a lock column when HEAD does not carry it."""
+
+
+class Unreadable(set[str]):
+    """Columns the listing could not fill, with the refusal behind each (``why``: column -> call, code)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.why: dict[str, dict[str, str]] = {}
+
+    def refused(self, column: str, call: str, err: ClientError) -> None:
+        """``column`` is unreadable because S3 refused ``call``; the first refusal is kept as evidence."""
+        self.add(column)
+        status = str(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        self.why.setdefault(column, {"call": call, "code": _code(err) or status, "status": status,
+                                     "permission": PERMISSIONS.get(call, "")})
+
+
 @dataclass
 class Listing:
     """What the listing of one bucket gathered."""
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     uploads: list[tuple[str, datetime]] = field(default_factory=list)
-    unreadable: set[str] = field(default_factory=set)
+    unreadable: Unreadable = field(default_factory=Unreadable)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -104,7 +127,7 @@ class LockProbe:
         self.state: dict[str, str] = {}
 
     def ask(self, s3: Any, field_name: str, call: Callable[..., Any], ident: dict[str, Any],
-            unreadable: set[str]) -> dict[str, Any] | None:
+            unreadable: Unreadable) -> dict[str, Any] | None:
         """The Get call's answer when it is needed, else None."""
         with self._lock:
             state = self.state.get(field_name)
@@ -118,7 +141,7 @@ class LockProbe:
                 self.state[field_name] = "trusted"
                 return None
             self.state[field_name] = "unreadable"
-            unreadable.add(field_name)
+            unreadable.refused(field_name, LOCK_CALLS[field_name], err)
             return None
         found = answer.get("Retention") or answer.get("LegalHold")
         self.state[field_name] = "always" if found else "trusted"
@@ -126,7 +149,7 @@ class LockProbe:
 
 
 def _lock_fields(s3: Any, bucket: str, v: dict[str, Any], head: dict[str, Any], probe: LockProbe | None,
-                 unreadable: set[str]) -> tuple[Any, Any, Any]:
+                 unreadable: Unreadable) -> tuple[Any, Any, Any]:
     mode, until = head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate")
     hold = head.get("ObjectLockLegalHoldStatus")
     if probe is None:
@@ -143,7 +166,7 @@ def _lock_fields(s3: Any, bucket: str, v: dict[str, Any], head: dict[str, Any], 
     return mode, _utc(until), hold or "OFF"
 
 
-def _row(s3: Any, bucket: str, v: dict[str, Any], locked: LockProbe | None, unreadable: set[str],
+def _row(s3: Any, bucket: str, v: dict[str, Any], locked: LockProbe | None, unreadable: Unreadable,
          details: bool = True) -> tuple[Any, ...]:
     if v["_marker"] or not details:
         return (v["Key"], v["VersionId"], v["IsLatest"], v["_marker"], _utc(v["LastModified"]), None, None, None, None)
@@ -152,7 +175,7 @@ def _row(s3: Any, bucket: str, v: dict[str, Any], locked: LockProbe | None, unre
     except ClientError as err:
         if _code(err) not in DENIED and _code(err) != "403":
             raise
-        unreadable.add("encryption_status")
+        unreadable.refused("encryption_status", "HeadObject", err)
         head = {}
     mode, until, hold = _lock_fields(s3, bucket, v, head, locked, unreadable)
     encryption = {"aws:kms": "SSE-KMS", "aws:kms:dsse": "DSSE-KMS", "AES256": "SSE-S3"}.get(
@@ -160,7 +183,7 @@ def _row(s3: Any, bucket: str, v: dict[str, Any], locked: LockProbe | None, unre
     return (v["Key"], v["VersionId"], v["IsLatest"], False, _utc(v["LastModified"]), encryption, until, mode, hold)
 
 
-def _list_prefix(s3: Any, bucket: str, prefix: str, locked: LockProbe | None, unreadable: set[str],
+def _list_prefix(s3: Any, bucket: str, prefix: str, locked: LockProbe | None, unreadable: Unreadable,
                  details: bool) -> list[tuple[Any, ...]]:
     rows = []
     for page in _pages(s3, bucket, prefix, None):
@@ -226,4 +249,5 @@ def audit_listing(con: duckdb.DuckDBPyConnection, bucket: str, listing: Listing,
     cutoff = t.as_of - timedelta(days=t.multipart_limit_days)
     old = sorted(k for k, initiated in listing.uploads if initiated < cutoff)
     aggregates = {**audit.aggregates, "multipart_count": len(old), "multipart_keys": old[: t.sample]}
-    return BucketAudit(bucket, t, fields, aggregates, audit.holds, {"uploads": len(listing.uploads)}, "listing")
+    return BucketAudit(bucket, t, fields, aggregates, audit.holds, {"uploads": len(listing.uploads)}, "listing",
+                       ages=audit.ages, refusals=dict(listing.unreadable.why))

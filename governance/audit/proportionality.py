@@ -26,6 +26,7 @@ from governance.audit.engine import fetch_dicts
 from governance.audit.findings import keys_of
 from governance.audit.sql import literal
 from governance.model import Result, Severity, Status
+from governance.report.common import plural
 from lifecycle.layouts import DEFAULT_LAYOUT, LAYOUTS, KeyLayout
 from lifecycle.legal import MAX_SAMPLING_RATE, SYSTEMATIC_RECORDING_RATE, Purpose, cite
 from lifecycle.policy import Policy
@@ -141,7 +142,8 @@ def rate_results(
         results.append(Result(
             catalog.PROP_RATE.id, f"agent {row['agent_id']} {row['month']}", str(purpose), status,
             severity or Severity.HIGH,
-            f"Agent {row['agent_id']} had {row['recordings']} of {row['calls']} calls recorded for quality in "
+            f"Agent {row['agent_id']} had {row['recordings']} of {plural(int(row['calls']), 'call')} recorded for "
+            f"quality in "
             f"{row['month']} ({rate:.0%}), " + (
                 f"at or above {SYSTEMATIC_RECORDING_RATE:.0%}: recording (nearly) every call is systematic "
                 "surveillance of the employee." if systematic else
@@ -153,7 +155,7 @@ def rate_results(
     if passed:
         results.append(Result(
             catalog.PROP_RATE.id, buckets, str(purpose), Status.PASS, catalog.PROP_RATE.severity,
-            f"{passed} agent-months recorded at or below the sampling rate of {ceiling:.0%}.",
+            f"{plural(passed, 'agent-month')} recorded at or below the sampling rate of {ceiling:.0%}.",
             observed={"agent_months": passed}, expected={"max_rate": ceiling}, citations=cite("R2", "R1"),
         ))
     return results, table
@@ -176,8 +178,10 @@ def unmatched_result(con: duckdb.DuckDBPyConnection, sources: Sequence[Recording
     observed = {"count": int(count), "first_keys": first}
     if count:
         return Result(catalog.PROP_UNMATCHED.id, buckets, str(purpose), Status.ERROR, catalog.PROP_UNMATCHED.severity,
-                      f"{count} {purpose} recordings dated within the calls export's period match no call in it, so "
-                      f"their proportionality cannot be verified. First: {', '.join(first[:3])}.",
+                      f"{plural(int(count), f'{purpose} recording')} dated within the calls export's period "
+                      f"{'matches' if count == 1 else 'match'} no call in it, so "
+                      f"{'its' if count == 1 else 'their'} proportionality cannot be verified. "
+                      f"First: {', '.join(first[:3])}.",
                       observed=observed, citations=cite("R1", "R3"))
     return Result(catalog.PROP_UNMATCHED.id, buckets, str(purpose), Status.PASS, catalog.PROP_UNMATCHED.severity,
                   f"Every {purpose} recording dated within the calls export's period matches a call.",
@@ -197,7 +201,8 @@ def proof_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSour
     meta = catalog.PROOF_TX
     if count:
         return Result(meta.id, buckets, str(purpose), Status.FAIL, meta.severity,
-                      f"{count} {purpose} recordings in {buckets} are of calls that concluded no transaction; only "
+                      f"{plural(int(count), f'{purpose} recording')} in {buckets} {'is' if count == 1 else 'are'} "
+                      "of calls that concluded no transaction; only "
                       f"calls containing the transaction may be recorded as proof. "
                       f"First: {', '.join(first[:3])}.",
                       observed=observed, expected="every proof recording's call has a transaction_id",

@@ -84,7 +84,7 @@ def unreadable_results(bucket: str, purpose: Purpose, reason: str) -> list[Resul
     checks = [m for m in catalog.OBJECT_CHECKS if m is not catalog.KEY_NAME or purpose in RECORDING_PURPOSES]
     return [
         Result(m.id, f"s3://{bucket}", str(purpose), Status.ERROR, m.severity,
-               f"s3://{bucket} could not be listed ({reason}); {m.title[0].lower() + m.title[1:]} is unverified.")
+               f"s3://{bucket} could not be listed ({reason}), so {m.id} cannot be verified.")
         for m in checks
     ]
 

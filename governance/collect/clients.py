@@ -69,6 +69,57 @@ class Clients:
             return self._kms[wanted]
 
 
+PROBE_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=CONNECT_TIMEOUT,
+                      read_timeout=READ_TIMEOUT, user_agent_extra="recgov-verify")
+"""One attempt: the probe asks whether the account answers at all, not how a read fares."""
+
+NO_CREDENTIALS = ("no AWS credentials were found (environment, AWS_PROFILE, config files, SSO or an instance role), "
+                  "so nothing could be read; set them, for example export AWS_PROFILE=NAME, and run again.")
+
+
+def outage(endpoint_url: str | None, region: str | None) -> str | None:
+    """Why nothing can be read, in one sentence, when the cause concerns every read; else None.
+
+    Asked once, before collection: the credential chain is resolved, then one read-only
+    ``ListBuckets`` (a single bucket, no retry) tells a missing credential and an unreachable endpoint
+    apart from everything else. A refusal is an answer: the endpoint is there, and each read will say
+    what it needed.
+    """
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+        ProxyConnectionError,
+        ReadTimeoutError,
+    )
+
+    from governance.collect.observed import redact
+
+    where = redact(endpoint_url) if endpoint_url else "AWS"
+    try:
+        session = boto3.session.Session(region_name=region)
+        if session.get_credentials() is None:
+            return NO_CREDENTIALS
+        s3 = session.client("s3", region_name=region or session.region_name or FALLBACK_REGION,
+                            endpoint_url=endpoint_url, config=PROBE_CONFIG)
+        s3.list_buckets(MaxBuckets=1)
+    except (NoCredentialsError, PartialCredentialsError):
+        return NO_CREDENTIALS
+    except (EndpointConnectionError, ConnectTimeoutError, ProxyConnectionError) as err:
+        return (f"the endpoint {where} could not be reached ({type(err).__name__}), so nothing could be read; "
+                "check --endpoint-url (or AWS_ENDPOINT_URL), the network and any proxy, and run again.")
+    except (ConnectionClosedError, ReadTimeoutError) as err:
+        return (f"the endpoint {where} accepted no request ({type(err).__name__}), so nothing could be read; "
+                "check --endpoint-url (or AWS_ENDPOINT_URL) and run again.")
+    except (ClientError, BotoCoreError):
+        return None
+    return None
+
+
 def client_config(max_workers: int = DEFAULT_WORKERS) -> Config:
     """Adaptive retries with a bound, connect and read timeouts, and a connection pool as large as the
     worker count (botocore's default of ten would discard a connection whenever more workers than that
@@ -88,10 +139,14 @@ def make_clients(
     region: str | None = None,
     session: boto3.session.Session | None = None,
     max_workers: int = DEFAULT_WORKERS,
+    config: Config | None = None,
 ) -> Clients:
-    """Clients from the standard credential chain (environment, profile, SSO, instance role ...)."""
+    """Clients from the standard credential chain (environment, profile, SSO, instance role ...).
+
+    ``config`` replaces :func:`client_config`, for example :data:`PROBE_CONFIG` once an outage is
+    known, so that each read fails at once instead of being retried against nothing."""
     session = session or boto3.session.Session()
     resolved = region or session.region_name or FALLBACK_REGION
-    config = client_config(max_workers)
+    config = config or client_config(max_workers)
     s3 = session.client("s3", region_name=resolved, endpoint_url=endpoint_url, config=config)
     return Clients(s3=s3, kms_session=session, region=resolved, endpoint_url=endpoint_url, config=config)

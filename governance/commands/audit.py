@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,9 +14,17 @@ import click
 from governance.audit.athena import AthenaTarget
 from governance.audit.errors import AuditInputError
 from governance.audit.run import InventoryTarget, Options, audit_objects, proportionality_report
-from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, effective_policy, fail_usage
-from governance.commands.output import ARCHIVE_OPTION, emit
-from governance.model import Report
+from governance.cli import (
+    OUTPUT_OPTION,
+    POLICY_OPTION,
+    STACK_CONFIG_OPTION,
+    aws_options,
+    effective_policy,
+    fail_usage,
+    use_aws,
+)
+from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
+from governance.model import ExitCode, Report
 from governance.report import FORMATS
 from governance.targets import Target, TargetError, parse_bucket_option
 from lifecycle.legal import Purpose
@@ -34,14 +43,14 @@ COMMON_OPTIONS = (
     POLICY_OPTION,
     STACK_CONFIG_OPTION,
     click.option("--format", "fmt", type=click.Choice(tuple(FORMATS)), default="text", show_default=True),
-    click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-                 help="Write the report to FILE instead of standard output."),
+    OUTPUT_OPTION,
     click.option("--sample", type=click.IntRange(1, 1000), default=10, show_default=True,
                  help="Offending keys shown per finding (the count is always complete)."),
     click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True,
                  help="Prefixes listed at once in live mode."),
     click.option("--memory-limit", default="768MB", show_default=True, help="DuckDB's memory ceiling."),
     ARCHIVE_OPTION,
+    aws_options,
 )
 
 
@@ -83,6 +92,36 @@ def _emit(report: Report, fmt: str, output: Path | None, archive: str | None) ->
     sys.exit(int(report.summary.exit_code))
 
 
+def _connect(inventories: Sequence[InventoryTarget], listed: Sequence[Target], archive: str | None,
+             endpoint_url: str | None, region: str | None,
+             also: Sequence[str] = ()) -> tuple[str | None, Callable[[], Any]]:
+    """Apply --endpoint-url and --region when the command talks to AWS, and find an outage up front.
+
+    Returns the outage (None when there is none or no bucket is listed) and the S3 client factory the
+    live listing uses: one without retries when the account cannot be reached at all. ``also`` are other
+    locations the command reads (contact records), ``s3://`` ones included.
+    """
+    from governance.audit.files import s3_client
+
+    remote = bool(listed) or archive is not None or any(
+        location.startswith("s3://") for location in (*(i.location for i in inventories), *also))
+    if not remote:
+        return None, s3_client
+    use_aws(endpoint_url, region)
+    cause = outage_first(endpoint_url, region) if listed else None
+    if cause is None:
+        return None, s3_client
+
+    def quick() -> Any:
+        import boto3
+
+        from governance.collect.clients import PROBE_CONFIG
+
+        return boto3.client("s3", config=PROBE_CONFIG)
+
+    return cause, quick
+
+
 @click.command("audit-objects")
 @_options(SOURCE_OPTIONS)
 @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Audit date (default: now, UTC).")
@@ -98,7 +137,8 @@ def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...]
                           as_of: str | None, engine: str, athena_database: str | None, athena_table: str | None,
                           athena_workgroup: str, athena_output: str | None, policy_path: Path | None,
                           stack_config: Path | None, fmt: str, output: Path | None, archive: str | None,
-                          sample: int, workers: int, memory_limit: str) -> None:
+                          sample: int, workers: int, memory_limit: str, endpoint_url: str | None,
+                          region: str | None) -> None:
     """Audit every stored version against the purpose's effective limit.
 
     Reads an S3 Inventory (CSV.gz or Parquet; each data file's MD5 is verified first) or lists buckets
@@ -120,12 +160,13 @@ def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...]
         athena = AthenaTarget(str(athena_database), str(athena_table), athena_workgroup, athena_output)
     options = Options(as_of=parse_as_of(as_of), sample=sample, workers=workers, memory_limit=memory_limit,
                       engine=engine, athena=athena)
+    cause, s3_factory = _connect(inv_targets, listed, archive, endpoint_url, region)
     try:
-        report = audit_objects(policy, inv_targets, listed, options)
+        report = audit_objects(policy, inv_targets, listed, options, s3_factory)
     except AuditInputError as err:
         fail_usage(str(err))
         return
-    _emit(report, fmt, output, archive)
+    _emit(replace(report, outage=cause), fmt, output, archive)
 
 
 @click.command("proportionality")
@@ -136,14 +177,13 @@ def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...]
                    "directory (walked recursively) or s3://BUCKET/PREFIX. Give this or --calls.")
 @click.option("--transaction-attribute", default="transaction_id", show_default=True, metavar="NAME",
               help="The contact attribute holding a contact's transaction id (proof recordings).")
-@click.option("--endpoint-url", default=None, help="S3 endpoint (default: AWS, or AWS_ENDPOINT_URL).")
 @_options(SOURCE_OPTIONS)
 @_options(COMMON_OPTIONS)
 def proportionality_command(calls: Path | None, contact_records: str | None, transaction_attribute: str,
-                            endpoint_url: str | None, inventories: tuple[str, ...], buckets: tuple[str, ...],
+                            inventories: tuple[str, ...], buckets: tuple[str, ...],
                             purpose: str | None, policy_path: Path | None, stack_config: Path | None, fmt: str,
                             output: Path | None, archive: str | None, sample: int, workers: int,
-                            memory_limit: str) -> None:
+                            memory_limit: str, endpoint_url: str | None, region: str | None) -> None:
     """Quality recordings per agent and month against the calls handled; proof against transactions.
 
     The calls handled come from the calls export (--calls) or from Amazon Connect contact records
@@ -163,12 +203,10 @@ def proportionality_command(calls: Path | None, contact_records: str | None, tra
     policy = effective_policy(policy_path, stack_config)
     inv_targets, listed = _targets(inventories, buckets, purpose)
     options = Options(sample=sample, workers=workers, memory_limit=memory_limit)
-
-    def s3_factory() -> Any:
-        import boto3
-
-        return boto3.client("s3", endpoint_url=endpoint_url) if endpoint_url else boto3.client("s3")
-
+    cause, s3_factory = _connect(inv_targets, listed, archive, endpoint_url, region, also=(contact_records or "",))
+    if cause is not None:
+        # Without the recordings no rate can be computed, and no result stands for them: say why, once.
+        sys.exit(ExitCode.INCOMPLETE)
     try:
         report = proportionality_report(policy, calls, inv_targets, listed, options, s3_factory,
                                         contact_records=contact_records,

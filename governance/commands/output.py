@@ -10,6 +10,7 @@ import click
 from governance.archive import ArchiveError, ArchiveTarget, archive_report
 from governance.model import ExitCode, Report
 from governance.report import render
+from governance.report.common import counts
 
 ARCHIVE_OPTION = click.option(
     "--archive",
@@ -18,6 +19,17 @@ ARCHIVE_OPTION = click.option(
     help="Also store the report, its JSON evidence and a digest manifest, write-once, in the evidence "
     "bucket (it must have a default Object Lock retention). The only write these commands make.",
 )
+
+
+def outage_first(endpoint_url: str | None, region: str | None) -> str | None:
+    """The cause when nothing can be read (no credentials, endpoint unreachable), said once on standard
+    error before the run; the run still reports each read as ERROR, without retrying against nothing."""
+    from governance.collect.clients import outage
+
+    cause = outage(endpoint_url, region)
+    if cause:
+        click.echo(f"error: {cause}", err=True)
+    return cause
 
 
 def emit(
@@ -33,13 +45,15 @@ def emit(
 
     A failed archive exits 2 after the report has been shown: the judgement stands, its storage failed.
     """
+    for notice in report.notices:
+        click.echo(f"note: {notice}", err=True)
     text = render(report, fmt)
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
         output.write_text(text, encoding="utf-8")
         s = report.summary
-        click.echo(f"wrote {output}: {s.passed} passed, {s.failed} failed, {s.errors} errors", err=True)
+        click.echo(f"wrote {output}: {counts(s)}", err=True)
     if archive is None:
         return
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from governance.cli import fail_usage
+from governance.cli import fail_unverifiable, fail_usage, output_option
 from governance.model import ExitCode
 from lifecycle.policy import PolicyError
 
@@ -27,23 +27,27 @@ def sandbox_group() -> None:
 @sandbox_group.command("deploy")
 @click.option("--endpoint-url", required=True, help="The emulator's URL, on loopback (e.g. http://127.0.0.1:5000).")
 @click.option("--stack", default="dev", show_default=True, help="Stack whose Pulumi.<stack>.yaml configures the run.")
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the stack outputs (the JSON of `pulumi stack output --json`) to FILE.")
+@output_option("Write the stack outputs (the JSON of `pulumi stack output --json`) to FILE.")
 def sandbox_deploy(endpoint_url: str, stack: str, output: Path | None) -> None:
     """Run the real __main__.py under Pulumi's mock runtime and apply each resource to the emulator.
 
     An emulation for trying and testing the toolkit; production deployments use `pulumi up`. Only
-    loopback endpoints are accepted. Deploying again converges on the same resources.
+    loopback endpoints are accepted. Pulumi.<stack>.yaml is read from the current directory, else
+    from beside the program. Deploying again converges on the same resources. Exit 2 when a request
+    or the stack is refused, 3 when the emulator cannot be reached.
 
     Example: recgov sandbox deploy --endpoint-url http://127.0.0.1:5000 --output outputs.json
     """
     # Pulumi and the sandbox load only for this command: every other command starts faster.
     import pulumi
 
-    from sandbox.deploy import SandboxError, deploy
+    from sandbox.deploy import EndpointError, SandboxError, deploy, stack_file
 
     try:
-        deployment = deploy(endpoint_url, stack=stack)
+        deployment = deploy(endpoint_url, stack=stack)  # reads Pulumi.<stack>.yaml (stack_file)
+    except EndpointError as err:
+        fail_unverifiable(str(err))
+        return
     except SandboxError as err:
         fail_usage(str(err))
         return
@@ -53,11 +57,18 @@ def sandbox_deploy(endpoint_url: str, stack: str, output: Path | None) -> None:
     for skipped in deployment.skipped:
         click.echo(f"not applied: {skipped.name} ({skipped.type}): {skipped.reason}.", err=True)
     text = deployment.outputs_json()
+    try:
+        used = f" from {stack_file(stack)}"
+    except SandboxError:
+        used = ""  # configured another way (a test's config): nothing to name
     if output is None:
         click.echo(text, nl=False)
+        click.echo(f"stack {stack}{used}: {len(deployment.applied)} resources applied to {endpoint_url}",
+                   err=True)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}: {len(deployment.applied)} resources applied to {endpoint_url}", err=True)
+        click.echo(f"wrote {output}: stack {stack}{used}, {len(deployment.applied)} resources applied to "
+                   f"{endpoint_url}", err=True)
 
 
 @click.command("demo")

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from governance.report.common import one_line
+from governance.report.common import one_line, plural
 
 FAIL_COLOUR = "#b3261e"
 OK_COLOUR = "#3b6ea5"
@@ -84,7 +84,8 @@ def age_histogram(ages: Sequence[tuple[int, int]], limit_days: int, label: str) 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" class="chart">',
         f"<title>Age of stored versions, {_text(label)}</title>",
-        f"<desc>{total} versions; {beyond} are {limit_days} days old or older (the limit).</desc>",
+        f"<desc>{plural(total, 'version')}; {beyond} {'is' if beyond == 1 else 'are'} {limit_days} days old or older "
+        "(the limit).</desc>",
     ]
     for tick in _ticks(peak):
         parts.append(f'<line x1="{left}" x2="{w - right}" y1="{_num(y(tick))}" y2="{_num(y(tick))}" '
@@ -99,7 +100,7 @@ def age_histogram(ages: Sequence[tuple[int, int]], limit_days: int, label: str) 
                 top_y = base - n / peak * plot_h
                 parts.append(f'<rect x="{_num(x(b.start) + 0.5)}" y="{_num(top_y)}" width="{_num(bar_w)}" '
                              f'height="{_num(base - top_y)}" fill="{colour}"><title>{b.start}-'
-                             f"{b.start + b.width - 1} days: {n} versions</title></rect>")
+                             f"{b.start + b.width - 1} days: {plural(n, 'version')}</title></rect>")
                 base = top_y
     for tick in _ticks(x_max, 8):
         parts.append(f'<text x="{_num(x(tick))}" y="{h - bottom + 16}" text-anchor="middle" font-size="11" '

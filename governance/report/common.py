@@ -38,6 +38,16 @@ def verdict(summary: Summary) -> str:
     return VERDICTS[summary.exit_code]
 
 
+def plural(n: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 key``, ``2 keys``: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else (plural_form or noun + 's')}"
+
+
+def counts(summary: Summary) -> str:
+    """``3 passed, 1 failed, 1 error``: the counts as the command line prints them."""
+    return f"{summary.passed} passed, {summary.failed} failed, {plural(summary.errors, 'error')}"
+
+
 def summary_sentence(summary: Summary) -> str:
     """``4 results: 2 pass, 1 fail, 1 error`` (or a warning that nothing was verified)."""
     total = summary.passed + summary.failed + summary.errors
@@ -47,9 +57,27 @@ def summary_sentence(summary: Summary) -> str:
     return f"{total} {noun}: {summary.passed} pass, {summary.failed} fail, {summary.errors} error"
 
 
+def notices(report: Report) -> list[str]:
+    """The sentences to read before the results: the outage first, if any, then the notices."""
+    return ([report.outage] if report.outage else []) + list(report.notices)
+
+
 def triage_order(results: Iterable[Result]) -> list[Result]:
     """Results by status (fail, error, pass), then severity; ties keep the order the checks ran in."""
     return sorted(results, key=lambda r: (STATUS_ORDER[r.status], SEVERITY_ORDER[r.severity]))
+
+
+RATE_COLUMNS = frozenset({"rate", "max_rate"})
+"""Table columns holding a fraction (recordings / calls): shown as a percentage to a reader, as every
+message states rates; the JSON report keeps the fraction for machines."""
+
+
+def shown_cell(column: str, value: Any) -> Any:
+    """A table cell as a reader sees it: a rate as ``25%`` or ``12.5%`` (as messages write rates),
+    anything else unchanged."""
+    if column in RATE_COLUMNS and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
+    return value
 
 
 def jsonable(value: Any) -> Any:

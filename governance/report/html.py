@@ -28,9 +28,13 @@ from governance.report.html_data import charts_section, data_tables_section, hol
 from governance.report.html_sections import (
     controls_catalogue,
     esc,
+    failures_first,
     kind_title,
+    notices_block,
     provenance,
+    purpose_counts,
     purpose_sections,
+    purposes_in,
     rules_section,
     verdict_banner,
 )
@@ -52,8 +56,14 @@ def _page(title: str, body: str) -> str:
 def _report_body(report: Report, anchor: str, level: int) -> str:
     """One report's sections below its banner; headings start at ``level``."""
     purposes = purpose_sections(report, anchor, level + 1)
-    nav = "".join(f'<li><a href="#{ident}">{esc(heading)}</a></li>' for ident, heading, _ in purposes)
+    names = purposes_in(report.results)
+    nav = "".join(f'<li><a href="#{ident}">{esc(heading)}</a> <small>{purpose_counts(report, name)}</small></li>'
+                  for (ident, heading, _), name in zip(purposes, names, strict=True))
+    if report.results:
+        nav = f'<li><a href="#{anchor}-problems">Failures and errors</a></li>' + nav
     parts = [
+        notices_block(report),
+        failures_first(report, anchor, level),
         f"<h{level}>Provenance</h{level}>",
         provenance(report),
         f"<nav><h{level}>Contents</h{level}><ol>{nav}</ol></nav>" if nav else "",
@@ -66,7 +76,7 @@ def _report_body(report: Report, anchor: str, level: int) -> str:
         controls_catalogue(report, level),
     ]
     if not report.results:
-        parts.insert(2, "<p><b>Nothing was verified.</b> A run without results is no evidence of compliance.</p>")
+        parts.insert(4, "<p><b>Nothing was verified.</b> A run without results is no evidence of compliance.</p>")
     return "\n".join(p for p in parts if p)
 
 

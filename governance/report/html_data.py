@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from governance.report.charts import AgentRate, age_histogram, rate_bars
+from governance.report.common import plural
 from governance.report.html_sections import data_table, esc
 from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, RULES, Purpose
 
@@ -71,8 +72,8 @@ def age_figures(rows: Sequence[Row]) -> list[str]:
         total = sum(n for _, n in ages)
         beyond = sum(n for a, n in ages if a >= limit)
         label = f"s3://{bucket} ({purpose})" if bucket else purpose
-        caption = (f"<b>{esc(label)}</b>: {total} versions, <b>{beyond}</b> of them {limit} days old or older "
-                   f"(the purpose's effective limit).")
+        caption = (f"<b>{esc(label)}</b>: {plural(total, 'version')}, <b>{beyond}</b> of them {limit} days old "
+                   "or older (the purpose's effective limit).")
         figures.append(f"<figure><figcaption>{caption}</figcaption>{age_histogram(ages, limit, label)}</figure>")
     return figures
 
@@ -125,9 +126,9 @@ def holds_section(tables: Mapping[str, Sequence[Row]], level: int) -> str:
         return ""
     rows = tables[HOLDS]
     rule = RULES["R8"]
-    return (f"<h{level}>Legal-hold register</h{level}><p>{len(rows)} versions listed under legal hold. A hold "
-            f"is lawful only while the dispute it serves is live ({esc(rule.id)}: {esc('; '.join(rule.sources))});"
-            " review the oldest first.</p>" + data_table(rows))
+    return (f"<h{level}>Legal-hold register</h{level}><p>{plural(len(rows), 'version')} listed under legal hold. "
+            "A hold is lawful only while the dispute it serves is live "
+            f"({esc(rule.id)}: {esc('; '.join(rule.sources))}); review the oldest first.</p>" + data_table(rows))
 
 
 def data_tables_section(tables: Mapping[str, Sequence[Row]], level: int) -> str:
@@ -135,6 +136,6 @@ def data_tables_section(tables: Mapping[str, Sequence[Row]], level: int) -> str:
     names = sorted(n for n in tables if n != HOLDS)
     if not names:
         return ""
-    parts = [f"<details><summary>{esc(n)} ({len(tables[n])} rows)</summary>{data_table(tables[n])}</details>"
+    parts = [f"<details><summary>{esc(n)} ({plural(len(tables[n]), 'row')})</summary>{data_table(tables[n])}</details>"
              for n in names]
     return f"<h{level}>Data tables</h{level}>" + "".join(parts)

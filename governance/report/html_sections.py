@@ -12,12 +12,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from governance.model import Report, Result, Summary
+from governance.model import Report, Result, Status, Summary
 from governance.report.common import (
     compact_json,
     dump_json,
     jsonable,
+    notices,
     rule_info,
+    shown_cell,
     summary_sentence,
     triage_order,
     verdict,
@@ -38,7 +40,14 @@ KIND_TITLES = {
 """Section titles for the report kinds the commands produce; another kind is shown by its name."""
 
 CELL_LIMIT = 120
-"""Characters of observed/required evidence shown in a table cell; the whole of it is folded below."""
+"""Characters of one evidence value shown in a table cell; the whole of it is folded below."""
+
+EVIDENCE_LINES = 12
+"""``key: value`` lines of observed or required evidence shown in a row; the rest is folded below."""
+
+RETENTION_RULES = frozenset(LIMITS[p].rule for p in (Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS))
+"""The rules that set one purpose's retention (R4 quality, R5 proof, R6 evaluations): a control on a
+bucket of one purpose cites its own, not the other purposes'."""
 
 _RULE_ID = re.compile(r"R\d+\b")
 
@@ -78,6 +87,12 @@ def verdict_banner(summary: Summary, kicker: str, level: int, word: str | None =
     )
 
 
+def notices_block(report: Report) -> str:
+    """The outage and notices, before everything else a reader sees below the verdict."""
+    items = "".join(f"<li>{esc(n)}</li>" for n in notices(report))
+    return f'<div class="notices" role="note"><h2 class="kicker">Read first</h2><ul>{items}</ul></div>' if items else ""
+
+
 def provenance(report: Report) -> str:
     """When, by what, on what, against which policy, and the digest of the evidence shown."""
     target = "".join(f"<li>{esc(k)}: <code>{esc(v)}</code></li>" for k, v in sorted(report.target.items()))
@@ -114,6 +129,22 @@ def limit_line(purpose: str) -> str:
     )
 
 
+def own_citations(citations: Sequence[str], purpose: str) -> list[str]:
+    """``citations`` without the retention rules of purposes other than ``purpose`` (a check shared by
+    every purpose cites all of them; a row is about one bucket, so it cites that purpose's rule)."""
+    try:
+        own = LIMITS[Purpose(purpose)].rule
+    except ValueError:
+        return list(citations)
+    kept = []
+    for citation in citations:
+        m = _RULE_ID.match(citation)
+        if m and m.group() in RETENTION_RULES and m.group() != own:
+            continue
+        kept.append(citation)
+    return kept
+
+
 def rule_cell(citations: Sequence[str]) -> str:
     """Each cited rule with its sources as :data:`lifecycle.legal.RULES` states them."""
     out = []
@@ -135,7 +166,50 @@ CONTROL_COLUMNS = (("Status", 8), ("Control", 15), ("Resource", 12), ("Finding",
 """Columns of a purpose's control table with their share of the width (percent)."""
 
 
-def controls_table(report: Report, results: Sequence[Result]) -> str:
+def _evidence_lines(value: Any, indent: str = "") -> list[str]:
+    """Evidence as ``key: value`` lines, nested mappings indented: readable, never JSON cut short."""
+    if isinstance(value, Mapping):
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, Mapping) and item:
+                lines += [f"{indent}{key}:", *_evidence_lines(item, indent + "  ")]
+            else:
+                lines.append(f"{indent}{key}: {_scalar(item)}")
+        return lines
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
+        return [line for i, item in enumerate(value, 1)
+                for line in [f"{indent}{i}.", *_evidence_lines(item, indent + "  ")]]
+    return [f"{indent}{_scalar(value)}"]
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_scalar(v) for v in value) if value else "none"
+    text = value if isinstance(value, str) else compact_json(value)
+    return clip(text)
+
+
+def evidence_cell(value: Any) -> str:
+    """Observed or required evidence as readable lines; long evidence ends with a pointer to the fold."""
+    if value is None:
+        return "—"
+    lines = _evidence_lines(jsonable(value))
+    shown = "\n".join(esc(line) for line in lines[:EVIDENCE_LINES])
+    more = len(lines) - EVIDENCE_LINES
+    tail = f'<br><small class="muted">{more} more lines in the raw evidence</small>' if more > 0 else ""
+    return f'<pre class="kv">{shown}</pre>{tail}'
+
+
+def result_ids(report: Report, anchor: str) -> dict[int, str]:
+    """An element id per result (by position in the report, never by a name from the account)."""
+    return {id(r): f"{anchor}-x{i}" for i, r in enumerate(report.results)}
+
+
+def controls_table(report: Report, results: Sequence[Result], ids: Mapping[int, str] | None = None) -> str:
     """Every result of one purpose, failures first; its raw evidence folded under its row."""
     titles = {i.id: i.title for i in rule_info(report).values()}
     cols = "".join(f'<col style="width:{w}%">' for _, w in CONTROL_COLUMNS)
@@ -143,15 +217,15 @@ def controls_table(report: Report, results: Sequence[Result]) -> str:
     bodies = []
     for r in triage_order(results):
         status = str(r.status)
-        observed = "—" if r.observed is None else f"<code>{esc(clip(compact_json(r.observed)))}</code>"
-        expected = "—" if r.expected is None else f"<code>{esc(clip(compact_json(r.expected)))}</code>"
+        ident = (ids or {}).get(id(r))
         bodies.append(
-            f'<tbody class="result s-{status}"><tr>'
+            f'<tbody class="result s-{status}"{f" id={chr(34)}{ident}{chr(34)}" if ident else ""}><tr>'
             f'<td><span class="badge b-{status}">{status.upper()}</span><span class="sev">{esc(r.severity)}</span></td>'
             f"<td><b>{esc(titles.get(r.check, r.check))}</b><br><code>{esc(r.check)}</code></td>"
             f"<td><code>{esc(r.resource)}</code></td>"
-            f'<td class="msg">{esc(r.message)}</td><td>{observed}</td><td>{expected}</td>'
-            f"<td>{rule_cell(r.citations)}</td></tr>"
+            f'<td class="msg">{esc(r.message)}</td><td>{evidence_cell(r.observed)}</td>'
+            f"<td>{evidence_cell(r.expected)}</td>"
+            f"<td>{rule_cell(own_citations(r.citations, r.purpose))}</td></tr>"
             f'<tr class="evidence"><td colspan="{len(CONTROL_COLUMNS)}"><details><summary>Raw evidence</summary>'
             f"<pre>{esc(dump_json(jsonable(r.as_dict())))}</pre></details></td></tr></tbody>"
         )
@@ -162,16 +236,47 @@ def controls_table(report: Report, results: Sequence[Result]) -> str:
 def purpose_sections(report: Report, anchor: str, level: int) -> list[tuple[str, str, str]]:
     """(id, heading, html) for each purpose's controls."""
     out = []
+    ids = result_ids(report, anchor)
     for i, purpose in enumerate(purposes_in(report.results)):
         results = [r for r in report.results if r.purpose == purpose]
         ident = f"{anchor}-p{i}"
         heading = f"Purpose: {purpose or '(none)'}"
         body = (
             f'<section id="{ident}"><h{level}>{esc(heading)}</h{level}>{limit_line(purpose)}'
-            f"<p>{esc(summary_sentence(Summary.of(results)))}.</p>{controls_table(report, results)}</section>"
+            f"<p>{esc(summary_sentence(Summary.of(results)))}.</p>{controls_table(report, results, ids)}</section>"
         )
         out.append((ident, heading, body))
     return out
+
+
+def purpose_counts(report: Report, purpose: str) -> str:
+    """``2 fail, 1 error, 20 pass`` for one purpose, for the contents."""
+    s = Summary.of([r for r in report.results if r.purpose == purpose])
+    parts = [f'<span class="c-fail">{s.failed} fail</span>' if s.failed else "",
+             f'<span class="c-error">{s.errors} error</span>' if s.errors else "",
+             f"{s.passed} pass"]
+    return ", ".join(p for p in parts if p)
+
+
+def failures_first(report: Report, anchor: str, level: int) -> str:
+    """Every FAIL and ERROR in one table, most severe first, each linking to its row below."""
+    problems = [r for r in triage_order(report.results) if r.status is not Status.PASS]
+    if not report.results:
+        return ""
+    ids = result_ids(report, anchor)
+    heading = f'<h{level} id="{anchor}-problems">Failures and errors ({len(problems)})</h{level}>'
+    if not problems:
+        return heading + "<p>None: every control passed.</p>"
+    titles = {i.id: i.title for i in rule_info(report).values()}
+    rows = "".join(
+        f'<tr class="s-{r.status}"><td><span class="badge b-{r.status}">{str(r.status).upper()}</span>'
+        f'<span class="sev">{esc(r.severity)}</span></td>'
+        f'<td><a href="#{ids[id(r)]}">{esc(titles.get(r.check, r.check))}</a><br><code>{esc(r.check)}</code></td>'
+        f"<td><code>{esc(r.resource)}</code></td><td>{esc(r.purpose)}</td><td class=\"msg\">{esc(r.message)}</td></tr>"
+        for r in problems
+    )
+    return (f'{heading}<table class="problems"><thead><tr><th>Status</th><th>Control</th><th>Resource</th>'
+            f"<th>Purpose</th><th>Finding</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def data_table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -181,7 +286,7 @@ def data_table(rows: Sequence[Mapping[str, Any]]) -> str:
     headers = list(dict.fromkeys(str(k) for row in rows for k in row))
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(row.get(h))}</td>" for h in headers) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{_cell(shown_cell(h, row.get(h)))}</td>" for h in headers) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

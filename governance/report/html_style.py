@@ -41,6 +41,11 @@ small, .muted { color: var(--muted); }
 .banner .word { margin: 0; }
 .report .banner .word { font-size: 22px; }
 .banner .kicker { margin: 0 0 4px; text-transform: uppercase; font-size: 12px; letter-spacing: .08em; }
+.notices { border: 2px solid #b45309; background: #fffbeb; border-radius: 8px; padding: 10px 18px;
+  margin-bottom: 18px; }
+pre.kv { margin: 0; padding: 0; background: none; border: 0; white-space: pre-wrap; font-size: 12px; }
+table.problems td.msg { min-width: 24em; }
+.notices .kicker { margin: 0; font-size: 12px; text-transform: uppercase; letter-spacing: .08em; }
 .v-bad { background: var(--bad-bg); border-color: var(--bad); } .v-bad .word { color: var(--bad); }
 .v-ok { background: var(--ok-bg); border-color: var(--ok); } .v-ok .word { color: var(--ok); }
 .v-warn { background: var(--warn-bg); border-color: var(--warn); } .v-warn .word { color: var(--warn); }

@@ -40,6 +40,8 @@ def report_document(report: Report) -> dict[str, Any]:
         # The same word the other formats print: a consumer that reads only this key still learns
         # that a run with errors is INCOMPLETE, never compliant.
         "verdict": verdict(report.summary),
+        **({"outage": report.outage} if report.outage else {}),
+        **({"notices": list(report.notices)} if report.notices else {}),
         "results": [
             {**r.as_dict(), "observed": jsonable(r.observed), "expected": jsonable(r.expected)}
             for r in report.results

@@ -9,10 +9,11 @@ all (most control characters) are shown as escapes first.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from typing import Any
 
 from governance.model import Report, Result, Status
-from governance.report.common import compact_json, summary_sentence, verdict, visible
+from governance.report.common import compact_json, notices, summary_sentence, verdict, visible
 from governance.report.text import tables_text
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -49,6 +50,17 @@ def _testcase(result: Result) -> ET.Element:
     return case
 
 
+def junit_timestamp(generated_at: str) -> str:
+    """One style for every report: UTC, to the second, ``Z`` (``+00:00`` and ``Z`` both arrive)."""
+    try:
+        moment = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
+    except ValueError:
+        return _text(generated_at)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def render_junit(report: Report) -> str:
     """The report as a JUnit XML document (``testsuites`` with one ``testsuite``)."""
     summary = report.summary
@@ -61,7 +73,8 @@ def render_junit(report: Report) -> str:
     }
     name = _text(f"recgov {report.kind}")
     root = ET.Element("testsuites", {"name": name, **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": name, **counts, "timestamp": _text(report.generated_at)})
+    stamp = junit_timestamp(report.generated_at)
+    suite = ET.SubElement(root, "testsuite", {"name": name, **counts, "timestamp": stamp})
     props = ET.SubElement(suite, "properties")
     meta: dict[str, Any] = {
         "verdict": verdict(summary),
@@ -74,7 +87,8 @@ def render_junit(report: Report) -> str:
     suite.extend(_testcase(r) for r in report.results)
     # Tables (per-agent rates, the legal-hold register) have no test case of their own: they are
     # evidence, carried in the suite's output so that a dashboard shows them beside the verdict.
-    out = [f"{summary_sentence(summary)}. Verdict: {verdict(summary)}.", *tables_text(report)]
+    out = [*(f"Notice: {visible(n)}" for n in notices(report)),
+           f"{summary_sentence(summary)}. Verdict: {verdict(summary)}.", *tables_text(report)]
     ET.SubElement(suite, "system-out").text = "\n".join(out)
     ET.indent(root)
     return XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"

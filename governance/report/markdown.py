@@ -16,7 +16,10 @@ from governance.model import Report, Result, Status
 from governance.report.common import (
     cited,
     compact_json,
+    notices,
     one_line,
+    plural,
+    shown_cell,
     summary_sentence,
     triage_order,
     verdict,
@@ -87,6 +90,8 @@ def render_markdown(report: Report) -> str:
     if report.target:
         target = ", ".join(f"{escape(k)} = {escape(v)}" for k, v in sorted(report.target.items()))
         lines += ["", f"Target: {target}."]
+    for notice in notices(report):
+        lines += ["", f"> **Notice:** {escape(notice)}"]
     ordered = triage_order(report.results)
     problems = [r for r in ordered if r.status is not Status.PASS]
     passes = [r for r in ordered if r.status is Status.PASS]
@@ -104,6 +109,7 @@ def render_markdown(report: Report) -> str:
             lines += ["", "### Rules cited", ""] + [f"- {escape(c)}" for c in citations]
     for name, rows in sorted(report.tables.items()):
         headers = list(dict.fromkeys(str(k) for row in rows for k in row))
-        body = table(headers, [[row.get(h, "") for h in headers] for row in rows]) if rows else ["No rows."]
-        lines += ["", *_details(f"{name} ({len(rows)} rows)", body)]
+        body = table(headers, [[shown_cell(h, row.get(h, "")) for h in headers] for row in rows]) if rows else [
+            "No rows."]
+        lines += ["", *_details(f"{name} ({plural(len(rows), 'row')})", body)]
     return "\n".join(lines) + "\n"

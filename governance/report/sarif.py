@@ -19,6 +19,10 @@ Decisions, because SARIF was made for source code and this tool judges cloud res
 - **Fingerprints**: every result shares that one file and line, so ``partialFingerprints`` carry a
   hash of (check, resource, purpose); setting ``primaryLocationLineHash`` ourselves stops the upload
   action from computing one from the file, which would merge the findings of different buckets.
+- **Outages and notices**: when the account could not be reached at all (no credentials, endpoint
+  unreachable) the run's invocation carries one ``toolExecutionNotification`` at level ``error``
+  and is not ``executionSuccessful``; the unverifiable results it caused are not listed one by one
+  (they are counted in ``run.properties``). Other notices are notifications at level ``warning``.
 """
 
 from __future__ import annotations
@@ -149,11 +153,20 @@ def _result(result: Result, rule_index: dict[str, int], artifact: str) -> dict[s
     }
 
 
+def _invocation(report: Report) -> dict[str, Any]:
+    notes = [{"level": "error", "message": {"text": report.outage}}] if report.outage else []
+    notes += [{"level": "warning", "message": {"text": n}} for n in report.notices]
+    return {"executionSuccessful": not report.outage, "toolExecutionNotifications": notes}
+
+
 def sarif_document(report: Report) -> dict[str, Any]:
     """The report as a SARIF log with one run."""
     infos = rule_info(report)
     rules = [_rule(i) for i in infos.values()]
-    unverified = sorted({r.check for r in report.results if r.status is Status.ERROR})
+    # An outage explains every error at once: one notification instead of a warning per result.
+    listed = [r for r in report.results
+              if r.status is Status.FAIL or (r.status is Status.ERROR and not report.outage)]
+    unverified = sorted({r.check for r in listed if r.status is Status.ERROR})
     rules += [_unverified_rule(infos[c]) for c in unverified]
     rule_index = {r["id"]: n for n, r in enumerate(rules)}
     artifact = str(report.target.get("program") or DEFAULT_ARTIFACT)
@@ -165,7 +178,8 @@ def sarif_document(report: Report) -> dict[str, Any]:
             {
                 "tool": {"driver": {"name": "recgov", "version": report.tool_version, "rules": rules}},
                 "automationDetails": {"id": f"recgov/{report.kind}/"},
-                "results": [_result(r, rule_index, artifact) for r in report.results if r.status is not Status.PASS],
+                "invocations": [_invocation(report)],
+                "results": [_result(r, rule_index, artifact) for r in listed],
                 "properties": {
                     "verdict": verdict(summary),
                     "summary": summary.as_dict(),

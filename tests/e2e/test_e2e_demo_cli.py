@@ -32,6 +32,9 @@ def test_demo_exits_0_with_every_report(tmp_path: Path) -> None:
         assert report["summary"]["pass"] > 0, kind
     assert "agent_months" in json.loads((tmp_path / "proportionality.json").read_text(encoding="utf-8"))["tables"]
     assert "COMPLIANT" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    # The live listing's ages are drawn: the age chart the HTML report promises.
+    assert json.loads((tmp_path / "audit-objects.json").read_text(encoding="utf-8"))["tables"]["age_distribution"]
+    assert "Age of stored versions" in (tmp_path / "audit-objects.html").read_text(encoding="utf-8")
 
 
 def test_demo_with_drift_exits_1_and_names_the_failures(tmp_path: Path) -> None:

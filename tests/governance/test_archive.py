@@ -95,3 +95,24 @@ def test_verify_archives_only_when_asked(s3: Any) -> None:
     refused = runner.invoke(main, ["verify", "--bucket", "recgov-dev-quality-1=quality", "--archive",
                                    "s3://evidence-open/ci"])
     assert refused.exit_code == 2 and "error: s3://evidence-open has no default Object Lock" in refused.stderr
+
+
+class _RefusingWrites:
+    """The evidence bucket as a principal without write permission sees it: reads pass, PutObject is denied."""
+
+    def __init__(self, s3: Any, code: str) -> None:
+        self._s3, self._code = s3, code
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def put_object(self, **_: Any) -> Any:
+        raise ClientError({"Error": {"Code": self._code}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "PutObject")
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "403"])
+def test_a_refused_archive_names_the_writer_role(s3: Any, code: str) -> None:
+    with pytest.raises(ArchiveError) as refused:
+        archive_report(report(), "json", ArchiveTarget.parse("s3://evidence-locked/x"), _RefusingWrites(s3, code))
+    message = str(refused.value)
+    assert "PutObject was refused" in message and "roleArns.evidence.writer" in message

@@ -1,4 +1,5 @@
-"""Meta: every check and object finding has metadata, a citation, read-only permissions, and a catalogue entry."""
+"""Meta: every check and object finding has metadata, a citation, read-only permissions, and an entry in
+docs/checks.md."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from governance.model import CheckMeta
 from lifecycle.access import AUDITOR_ACTIONS, Principals, deny_requirements
 from lifecycle.legal import RULES, Purpose, cite
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "checks.md"
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.meta.id)
@@ -31,7 +32,7 @@ def test_each_check_is_described(check: Check) -> None:
         # Read-only, and granted to the auditor role the program deploys.
         assert permission.split(":")[1].startswith(("Get", "List", "Describe")), permission
         assert permission in AUDITOR_ACTIONS, permission
-    assert f"`{m.id}`" in README.read_text(encoding="utf-8")
+    assert f"`{m.id}`" in CATALOGUE.read_text(encoding="utf-8")
 
 
 FINDINGS = (*catalog.OBJECT_CHECKS, *catalog.PROPORTIONALITY_CHECKS, *analytics_catalog.ANALYTICS_CHECKS)
@@ -43,7 +44,7 @@ def test_each_object_finding_is_described_and_catalogued(meta: CheckMeta) -> Non
     assert meta.title and meta.description and meta.remediation
     assert meta.rules and all(r in RULES for r in meta.rules)
     assert meta.permissions and all(p.split(":")[1].startswith(("Get", "List")) for p in meta.permissions)
-    assert f"| `{meta.id}` | {meta.severity} |" in README.read_text(encoding="utf-8")
+    assert f"| `{meta.id}` | {meta.severity} |" in CATALOGUE.read_text(encoding="utf-8")
 
 
 def test_ids_are_unique() -> None:
@@ -60,15 +61,15 @@ def test_every_bucket_policy_requirement_belongs_to_a_check() -> None:
     assert set(GROUPS) <= {c.meta.id for c in CHECKS}
 
 
-def test_the_readme_catalogue_is_generated_from_the_registry() -> None:
-    assert current_section(README.read_text(encoding="utf-8")) == render_catalogue(), (
-        "run: python -m governance.catalogue --write README.md")
-    assert main(["--check", str(README)]) == 0
+def test_the_catalogue_is_generated_from_the_registry() -> None:
+    assert current_section(CATALOGUE.read_text(encoding="utf-8")) == render_catalogue(), (
+        "run: python -m governance.catalogue --write docs/checks.md")
+    assert main(["--check", str(CATALOGUE)]) == 0
 
 
 def test_a_stale_catalogue_is_detected(tmp_path: Path) -> None:
-    stale = tmp_path / "README.md"
-    stale.write_text(replace_section(README.read_text(encoding="utf-8"), "old\n"), encoding="utf-8")
+    stale = tmp_path / "checks.md"
+    stale.write_text(replace_section(CATALOGUE.read_text(encoding="utf-8"), "old\n"), encoding="utf-8")
     assert main(["--check", str(stale)]) == 1
     assert main(["--write", str(stale)]) == 0
     assert main(["--check", str(stale)]) == 0

@@ -13,6 +13,7 @@ from governance.targets import StackOutputs, Target, TargetError, parse_bucket_o
 from lifecycle.access import deny_requirements
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy
+from lifecycle.policy import PolicyError
 from lifecycle.program import ProgramRun
 
 OUTPUTS = {
@@ -52,6 +53,30 @@ def test_unusable_outputs_are_refused() -> None:
     for doc in ([], {}, {"buckets": {}}, {"buckets": {"sales": "s"}}, {"buckets": {"quality": "q"}, "keyArns": ["k"]}):
         with pytest.raises(TargetError):
             StackOutputs.from_dict(doc)
+
+
+def test_stack_outputs_carry_the_deployed_policy() -> None:
+    deployed = load_policy(None, {"quality": {"retentionDays": 60}})
+    doc = {**OUTPUTS, "policyDigest": deployed.digest, "policy": deployed.as_dict()}
+    assert StackOutputs.from_dict(doc).deployed_policy() == deployed
+    assert StackOutputs.from_dict(OUTPUTS).deployed_policy() is None  # deployed before the program exported it
+
+
+def test_an_edited_deployed_policy_is_refused() -> None:
+    deployed = load_policy()
+    edited = deployed.as_dict()
+    edited["quality"] = {**edited["quality"], "retention_days": 150}
+    with pytest.raises(TargetError, match="policyDigest"):
+        StackOutputs.from_dict({**OUTPUTS, "policyDigest": deployed.digest, "policy": edited}).deployed_policy()
+    with pytest.raises(TargetError, match="not a policy"):
+        StackOutputs.from_dict({**OUTPUTS, "policy": {"quality": {"colour": "red"}}}).deployed_policy()
+
+
+def test_a_deployed_policy_beyond_this_versions_law_is_refused() -> None:
+    beyond = load_policy().as_dict()
+    beyond["quality"] = {**beyond["quality"], "retention_days": 400, "lock_days": 399}
+    with pytest.raises(PolicyError, match="legal maximum"):
+        StackOutputs.from_dict({**OUTPUTS, "policyDigest": None, "policy": beyond}).deployed_policy()
 
 
 @pytest.mark.parametrize("purpose", list(Purpose))

@@ -275,6 +275,7 @@ def test_stack_outputs(default_run: ProgramRun) -> None:
     assert "erasure" not in out["roleArns"]["proof"]
     assert out["deployerArn"] == DEPLOYER
     assert out["policyDigest"] == load_policy().digest
+    assert out["policy"] == json.loads(json.dumps(load_policy().as_dict()))  # as the outputs carry it
 
 
 def test_shorter_stack_values_are_deployed(run_stack: Runner) -> None:

@@ -9,7 +9,15 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs
 
 from lifecycle.program import PROGRAM, run_program
 from sandbox.appliers import APPLIERS, SKIPPED, ApplyContext
-from sandbox.deploy import SandboxError, SandboxMocks, Skipped, UnsupportedResourceError, require_loopback
+from sandbox.deploy import (
+    EndpointError,
+    RefusedError,
+    SandboxError,
+    SandboxMocks,
+    Skipped,
+    UnsupportedResourceError,
+    require_loopback,
+)
 
 
 def _no_clients(service: str) -> Any:
@@ -96,3 +104,54 @@ def test_non_loopback_endpoints_are_refused(url: str) -> None:
 @pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "http://localhost:1234"])
 def test_loopback_endpoints_are_accepted(url: str) -> None:
     require_loopback(url)
+
+
+class _Refusing:
+    """A client whose every call the emulator refuses (or cannot be reached for)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*_: Any, **__: Any) -> Any:
+            raise self.error
+        return call
+
+
+def test_a_refused_request_names_the_resource_and_the_api_call() -> None:
+    from botocore.exceptions import ClientError
+
+    refused = ClientError({"Error": {"Code": "MalformedXML", "Message": "bad"}}, "PutBucketVersioning")
+    mocks = SandboxMocks(ApplyContext(lambda _: _Refusing(refused), "eu-west-3", "1", "recgov", "dev"),
+                         "http://127.0.0.1:5000")
+    args = MockResourceArgs(typ="aws:s3/bucketVersioning:BucketVersioning", name="recgov-dev-quality-versioning",
+                            inputs={"bucket": "b", "versioningConfiguration": {"status": "Enabled"}}, custom=True)
+    with pytest.raises(RefusedError) as err:
+        mocks.new_resource(args)
+    message = str(err.value)
+    assert "recgov-dev-quality-versioning" in message and "PutBucketVersioning" in message
+    assert "MalformedXML" in message and mocks.failure is err.value
+
+
+def test_an_unreachable_emulator_is_an_endpoint_error() -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    gone = EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
+    mocks = SandboxMocks(ApplyContext(lambda _: _Refusing(gone), "eu-west-3", "1", "recgov", "dev"),
+                         "http://127.0.0.1:9")
+    args = MockResourceArgs(typ="aws:s3/bucketVersioning:BucketVersioning", name="v",
+                            inputs={"bucket": "b", "versioningConfiguration": {"status": "Enabled"}}, custom=True)
+    with pytest.raises(EndpointError, match=r"could not reach the emulator at http://127\.0\.0\.1:9"):
+        mocks.new_resource(args)
+
+
+def test_the_stack_file_is_looked_for_here_then_beside_the_program(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from sandbox.deploy import PROJECT_DIR, stack_file
+
+    assert stack_file("dev", cwd=Path(tmp_path)) == PROJECT_DIR / "Pulumi.dev.yaml"
+    (Path(tmp_path) / "Pulumi.dev.yaml").write_text("config: {}\n", encoding="utf-8")
+    assert stack_file("dev", cwd=Path(tmp_path)) == Path(tmp_path).resolve() / "Pulumi.dev.yaml"
+    with pytest.raises(SandboxError, match=r"no Pulumi\.qa\.yaml in .* nor in "):
+        stack_file("qa", cwd=Path(tmp_path))

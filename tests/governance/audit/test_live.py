@@ -138,3 +138,32 @@ def test_lock_fields_hidden_from_the_caller_are_errors_not_passes(populated: Any
     assert results["RG-OBJ-LOCK-RETENTION"].status is Status.ERROR
     assert results["RG-OBJ-LOCK-LEGAL-MAX"].status is Status.ERROR
     assert results["RG-OBJ-KMS"].status is Status.FAIL  # still judged: HEAD answered
+
+
+def test_a_refused_head_says_which_call_and_which_permission(populated: Any, default_policy: Policy) -> None:
+    s3 = Recording(populated, deny=frozenset({"head_object"}))
+    listing = list_bucket(s3, BUCKET, workers=2)
+    as_of = datetime.now(UTC).replace(tzinfo=None)
+    audit = audit_listing(connect(), BUCKET, listing, thresholds_for(default_policy, Purpose.QUALITY, as_of))
+    kms = {r.check: r for r in object_results(audit, "x")}["RG-OBJ-KMS"]
+    assert kms.status is Status.ERROR
+    assert "Access was denied to HeadObject" in kms.message and "s3:GetObject" in kms.message
+    assert "inventory's optional fields" not in kms.message
+    assert kms.observed["call"] == "HeadObject" and kms.observed["code"] == "AccessDenied"
+
+
+def test_a_refused_lock_read_names_its_call(populated: Any, default_policy: Policy) -> None:
+    populated.put_object(Bucket=BUCKET, Key="quality/2025/05/07/CALL-HELD.wav", Body=b"x",
+                         ServerSideEncryption="aws:kms", ObjectLockLegalHoldStatus="ON")
+    listing = list_bucket(Recording(populated, deny=frozenset({"get_object_retention"})), BUCKET, workers=2)
+    as_of = datetime.now(UTC).replace(tzinfo=None)
+    audit = audit_listing(connect(), BUCKET, listing, thresholds_for(default_policy, Purpose.QUALITY, as_of))
+    lock = {r.check: r for r in object_results(audit, "x")}["RG-OBJ-LOCK-LEGAL-MAX"]
+    assert "GetObjectRetention" in lock.message and "s3:GetObjectRetention" in lock.message
+
+
+def test_a_listing_carries_the_age_histogram(populated: Any, default_policy: Policy) -> None:
+    as_of = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=120)
+    audit = audit_listing(connect(), BUCKET, list_bucket(populated, BUCKET, workers=2),
+                          thresholds_for(default_policy, Purpose.QUALITY, as_of))
+    assert sum(row["versions"] for row in audit.ages) == 41  # every version, drawn in the HTML's age chart

@@ -107,3 +107,13 @@ def test_cited_orders_by_rule_number_not_by_text() -> None:
         Result("c", "s", "p", Status.FAIL, Severity.LOW, "m", citations=("R4 (NS-57)", "other source")),
     ]
     assert cited(rs) == ["R4 (NS-57)", "R10 (GDPR Art. 32)", "other source"]
+
+
+def test_rates_read_as_percentages_and_counts_agree_in_number() -> None:
+    from governance.model import Summary
+    from governance.report.common import counts, plural, shown_cell
+
+    assert shown_cell("rate", 0.125) == "12.5%" and shown_cell("max_rate", 0.2) == "20%"
+    assert shown_cell("calls", 8) == 8 and shown_cell("rate", None) is None
+    assert plural(1, "key") == "1 key" and plural(2, "key") == "2 keys" and plural(0, "error") == "0 errors"
+    assert counts(Summary(3, 0, 1)) == "3 passed, 0 failed, 1 error"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.model import Report, Result, Severity, Status
+from governance.model import Report, Result, Severity, Status, Summary
 from governance.report import render
 from governance.report.charts import FAIL_COLOUR, OK_COLOUR
 from governance.report.digest import evidence_digest
@@ -152,7 +152,8 @@ def test_every_control_shows_status_sentence_values_and_the_rules_sources(sample
             rule = RULES[citation.split()[0]]
             assert f'<b>{rule.id}</b> <small>{esc("; ".join(rule.sources))}</small>' in out, rule.id
             assert f"<td>{esc(rule.title)}</td>" in out, f"{rule.id} missing from the rules cited"
-    assert esc('{"expiration_days": 90, "noncurrent_expiration_days": null}') in out
+    # Observed and required values as key: value lines, not JSON cut short.
+    assert "expiration_days: 90\nnoncurrent_expiration_days: none" in out
     assert "Recordings are gone by the legal maximum" in out  # the control's title from its metadata
     assert "Legal maximum: <b>181 days</b> (6 months)" in out
 
@@ -348,3 +349,53 @@ def test_browser_renders_the_combined_report_without_console_errors(
     run = browser.run(page, tmp_path / "profile", "--dump-dom")
     assert run.console == [], run.console
     assert "<title>recgov: NON-COMPLIANT</title>" in run.stdout and 'id="r1"' in run.stdout
+
+
+def test_failures_come_first_each_linking_to_its_row(sample_report: Report) -> None:
+    out = render_html(sample_report)
+    problems = [r for r in sample_report.results if r.status is not Status.PASS]
+    summary = out[out.index('id="r0-problems"'):out.index("<h2>Provenance</h2>")]
+    assert f"Failures and errors ({len(problems)})" in summary
+    page = Page(out)
+    targets = {h[1:] for h in page.values("href")}
+    for i, r in enumerate(sample_report.results):
+        linked = f"r0-x{i}" in targets
+        assert linked == (r.status is not Status.PASS), r
+        if linked:
+            assert f'<tbody class="result s-{r.status}" id="r0-x{i}">' in out
+    assert summary.index("b-fail") < summary.index("b-error")
+
+
+def test_the_contents_count_each_purpose(sample_report: Report) -> None:
+    nav = render_html(sample_report).split("<nav>", 1)[1].split("</nav>", 1)[0]
+    for purpose in {r.purpose for r in sample_report.results}:
+        s = Summary.of([r for r in sample_report.results if r.purpose == purpose])
+        entry = nav.split(f"Purpose: {purpose}</a>", 1)[1].split("</li>", 1)[0]
+        assert f"{s.passed} pass" in entry
+        assert (f"{s.failed} fail" in entry) == bool(s.failed)
+
+
+def test_a_control_cites_its_own_purposes_retention_rule(build_report: Callable[..., Report]) -> None:
+    cites = ("R4 (x)", "R5 (y)", "R6 (z)", "R8 (w)")
+    out = render_html(build_report((Result("c", "b", "quality", Status.FAIL, Severity.HIGH, "m", citations=cites),)))
+    row = out.split('<tbody class="result', 1)[1].split("</tbody>", 1)[0]
+    assert "<b>R4</b>" in row and "<b>R8</b>" in row
+    assert "<b>R5</b>" not in row and "<b>R6</b>" not in row
+
+
+def test_long_evidence_is_readable_and_points_to_the_fold(build_report: Callable[..., Report]) -> None:
+    observed = {f"rule{i}": {"days": i} for i in range(20)}
+    out = render_html(build_report((Result("c", "b", "quality", Status.FAIL, Severity.HIGH, "m", observed=observed),)))
+    assert "rule0:\n  days: 0" in out and "more lines in the raw evidence" in out and "…" not in out
+
+
+def test_browser_shows_the_failures_first_with_working_links(rich_report: Report, tmp_path: Path) -> None:
+    run = browser.run(_write(tmp_path, "report.html", render_html(rich_report)), tmp_path / "profile", "--dump-dom")
+    assert run.console == [], run.console
+    dom = Page(run.stdout)
+    assert run.stdout.index("Failures and errors (") < run.stdout.index(">Provenance<")
+    ids = set(dom.values("id"))
+    links = [h[1:] for h in dom.values("href")]
+    assert links and all(target in ids for target in links), set(links) - ids
+    problems = sum(r.status is not Status.PASS for r in rich_report.results)
+    assert sum(1 for t in links if "-x" in t) == problems

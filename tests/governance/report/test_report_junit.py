@@ -29,7 +29,8 @@ def test_counts_match_the_results(sample_report: Report) -> None:
     assert len(cases) == 4
     assert len(suite.findall("testcase/failure")) == 1
     assert len(suite.findall("testcase/error")) == 1
-    assert suite.get("timestamp") == sample_report.generated_at
+    # One timestamp style in every report, whichever way generated_at was written: UTC with Z.
+    assert suite.get("timestamp") == sample_report.generated_at.replace("+00:00", "Z")
 
 
 def test_each_case_names_check_resource_and_purpose_with_evidence(sample_report: Report) -> None:
@@ -97,4 +98,11 @@ def test_tables_are_in_the_suite_output(sample_report: Report) -> None:
     xml = render_junit(dataclasses.replace(sample_report, tables={"legal_holds": holds}))
     out = ET.fromstring(xml.split("\n", 1)[1]).find("testsuite/system-out")
     assert out is not None and out.text is not None
-    assert "legal_holds (1 rows)" in out.text and "proof/2026/01/02/c-9.wav" in out.text
+    assert "legal_holds (1 row)" in out.text and "proof/2026/01/02/c-9.wav" in out.text
+
+
+def test_timestamps_have_one_style() -> None:
+    from governance.report.junit import junit_timestamp
+
+    assert junit_timestamp("2026-12-04T18:23:53+00:00") == junit_timestamp("2026-12-04T18:23:53Z")
+    assert junit_timestamp("2026-12-04T19:23:53+01:00") == "2026-12-04T18:23:53Z"

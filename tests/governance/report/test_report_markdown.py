@@ -86,7 +86,7 @@ def test_table_names_in_summary_tags_are_escaped_as_html(
     build_report: Callable[..., Report], sample_results: tuple
 ) -> None:
     md = render_markdown(build_report(sample_results, tables={"<img src=x onerror=alert(1)>": [{"k|ey": "v`"}]}))
-    assert "<summary>&lt;img src=x onerror=alert(1)&gt; (1 rows)</summary>" in md
+    assert "<summary>&lt;img src=x onerror=alert(1)&gt; (1 row)</summary>" in md
     assert "| k\\|ey |" in md and "| v\\` |" in md
 
 
