@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, effective_policy, fail_usage
+from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, aws_options, effective_policy, fail_usage
 from governance.commands.output import ARCHIVE_OPTION, emit
 from governance.report import FORMATS
 from governance.targets import TargetError, parse_bucket_option
@@ -100,8 +100,7 @@ def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], p
               help="Judge at most N contacts per day, chosen deterministically (default: all).")
 @POLICY_OPTION
 @STACK_CONFIG_OPTION
-@click.option("--endpoint-url", default=None, help="S3 endpoint (default: AWS, or AWS_ENDPOINT_URL).")
-@click.option("--region", default=None, help="AWS region (default: the standard configuration).")
+@aws_options
 @click.option("--format", "fmt", type=click.Choice(tuple(FORMATS)), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report to FILE instead of standard output.")

@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, effective_policy
+from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, aws_options, effective_policy
 from governance.model import ExitCode
 from governance.subject import roles
 from governance.subject.callid import CallIdError, check_call_ids
@@ -65,8 +65,7 @@ def target_options(f: F) -> F:
                      help="A bucket and the purpose it serves (repeatable); NAME=evidence for the receipts."),
         click.option("--purpose", "purposes", multiple=True, type=click.Choice([str(p) for p in Purpose]),
                      help="Only these purposes' buckets (repeatable): each purpose has its own roles."),
-        click.option("--endpoint-url", default=None, help="AWS endpoint (default: AWS, or AWS_ENDPOINT_URL)."),
-        click.option("--region", default=None, help="AWS region (default: the standard configuration)."),
+        aws_options,
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True),
         click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
                      help="Write the output to FILE instead of standard output."),
