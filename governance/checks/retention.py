@@ -199,7 +199,8 @@ def _worst_case(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Resul
         beyond_law = not bound.within(limit.max_days)
         return check.failed(
             exp,
-            f"{exp.label} keeps {_objects(exp)} up to {bound.describe()} ({why}); the worst case must be at most "
+            f"{exp.label} keeps {_objects(exp)} {'forever' if bound.days is None else 'up to ' + bound.describe()} "
+            f"({why}); the worst case must be at most "
             f"{days(exp.spec.retention_days)}, legal maximum {limit.max_days} days.",
             observed, required, Severity.CRITICAL if beyond_law else Severity.HIGH,
         )

@@ -30,7 +30,7 @@ POLICY = load_policy()
 # every other result must still pass.
 MATRIX: dict[str, tuple[set[str], str, str]] = {
     "noncurrent-expiry-removed": ({"RG-LIFECYCLE-WORST-CASE"}, "quality",
-                                  r"keeps recordings up to unbounded .*no enabled rule .* removes noncurrent versions"),
+                                  r"keeps recordings forever .*no enabled rule .* removes noncurrent versions"),
     "multipart-abort-removed": ({"RG-LIFECYCLE-MULTIPART"}, "quality", r"incomplete uploads unbounded"),
     "delete-marker-rule-removed": ({"RG-LIFECYCLE-DELETE-MARKERS"}, "evaluations", r"removes expired delete markers"),
     "log-retention-shortened": ({"RG-ACCESS-LOGS-MIN-RETENTION", "RG-ACCESS-LOGGING"}, "access-logs",
@@ -42,9 +42,9 @@ MATRIX: dict[str, tuple[set[str], str, str]] = {
                                    r"COMPLIANCE mode for 2000 days .* beyond the legal maximum of 1825 days"),
     "public-access-block-relaxed": ({"RG-PUBLIC-ACCESS-BLOCK"}, "proof", r"leaves BlockPublicPolicy off"),
     "expiry-size-filtered": ({"RG-LIFECYCLE-WORST-CASE"}, "quality",
-                             r"keeps recordings up to unbounded .*covers only keys with size > 1048576 bytes"),
+                             r"keeps recordings forever .*covers only keys with size > 1048576 bytes"),
     "newer-noncurrent-kept": ({"RG-LIFECYCLE-WORST-CASE"}, "quality",
-                              r"keeps recordings up to unbounded .*no enabled rule .* removes noncurrent versions"),
+                              r"keeps recordings forever .*no enabled rule .* removes noncurrent versions"),
     "sse-s3-default": ({"RG-ENCRYPTION-DEFAULT", "RG-KMS-KEY-ENABLED", "RG-KMS-KEY-ROTATION",
                         "RG-KMS-KEY-POLICY"}, "quality",
                        r"algorithm AES256 instead of aws:kms"),

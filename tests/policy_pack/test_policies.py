@@ -121,7 +121,7 @@ def test_separate_lifecycle_without_noncurrent_expiry_blocks(stack: PlannedStack
 
     stack.edit("recgov-dev-quality-lifecycle", no_noncurrent)
     assert stack_violations(policies[MANDATORY], stack.resources()) == [(
-        f"Bucket {QUALITY} (quality) keeps recordings up to unbounded (current versions expire after 87 days "
+        f"Bucket {QUALITY} (quality) keeps recordings forever (current versions expire after 87 days "
         "(rule expire-recordings) + 1 day rounding; the bucket is versioned and no enabled rule covering every "
         "key removes noncurrent versions by age, so expired recordings live on as noncurrent versions); the "
         "worst case must be at most 90 days, legal maximum 181 days.",
@@ -134,7 +134,7 @@ def test_filtered_lifecycle_rule_blocks(stack: PlannedStack, policies: dict[str,
     stack.edit("recgov-dev-quality-lifecycle",
                lambda p: _rule(p, "expire-recordings").update(filter={"prefix": "calls/"}))
     assert _messages(policies[MANDATORY], stack) == [
-        f"Bucket {QUALITY} (quality) keeps recordings up to unbounded (rule expire-recordings covers only keys "
+        f"Bucket {QUALITY} (quality) keeps recordings forever (rule expire-recordings covers only keys "
         "with prefix 'calls/'; other keys are not expired by it; no enabled rule covering every key expires "
         "current versions after a number of days); the worst case must be at most 90 days, legal maximum 181 days.",
     ]
@@ -173,7 +173,7 @@ def test_compliance_lock_beyond_the_legal_maximum_blocks(stack: PlannedStack, po
 def test_missing_lifecycle_resource_blocks(stack: PlannedStack, policies: dict[str, Policy]) -> None:
     stack.drop("recgov-dev-evaluations-lifecycle")
     assert _messages(policies[MANDATORY], stack) == [
-        f"Bucket {EVALUATIONS} (evaluations) keeps recordings up to unbounded (no enabled rule covering every key "
+        f"Bucket {EVALUATIONS} (evaluations) keeps recordings forever (no enabled rule covering every key "
         "expires current versions after a number of days); the worst case must be at most 360 days, legal "
         "maximum 365 days.",
     ]

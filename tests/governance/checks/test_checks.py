@@ -212,7 +212,7 @@ FAILS: list[tuple[str, Purpose, Drift, Severity | None, str]] = [
     ("RG-LIFECYCLE-WORST-CASE", Q, call("put_object_lock_configuration", Q, ObjectLockConfiguration={
         "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 150}}}),
      Severity.HIGH, "Object Lock keeps each version 150 days"),
-    ("RG-LIFECYCLE-WORST-CASE", Q, call("delete_bucket_lifecycle", Q), Severity.CRITICAL, "unbounded"),
+    ("RG-LIFECYCLE-WORST-CASE", Q, call("delete_bucket_lifecycle", Q), Severity.CRITICAL, "keeps recordings forever"),
     ("RG-LIFECYCLE-DELETE-MARKERS", Q, lifecycle(Q, QUALITY_RULES[0]), None, "expired delete markers"),
     ("RG-LIFECYCLE-MULTIPART", Q, lifecycle(Q, rule("expire", days=87, noncurrent=1, abort=None), MARKERS),
      None, "unbounded"),
