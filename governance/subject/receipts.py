@@ -107,7 +107,9 @@ class Receipt:
         if self.action not in ACTIONS:
             raise ValueError(f"unknown receipt action {self.action!r}")
         if not self.receipt_id:
-            self.receipt_id = f"{self.at:%Y/%m/%d}/{self.at:%Y%m%dT%H%M%SZ}-{self.action}-{uuid.uuid4().hex[:12]}"
+            # To the microsecond: ids sort in the order the actions were taken, even within one second.
+            self.receipt_id = (f"{self.at:%Y/%m/%d}/{self.at:%Y%m%dT%H%M%S.%fZ}-{self.action}-"
+                               f"{uuid.uuid4().hex[:12]}")
 
     @property
     def folder(self) -> str:

@@ -32,7 +32,7 @@ from tests.e2e.access_matrix import REGION, Stack, build_stack, enforced
 pytestmark = pytest.mark.e2e
 OUTSIDE = "another-teams-recordings"
 """A bucket of the same account that the stack does not govern (no purpose tag)."""
-KEY_CHECKS = {"RG-KMS-KEY-ROTATION", "RG-KMS-KEY-POLICY"}
+KEY_CHECKS = {"RG-KMS-KEY-ENABLED", "RG-KMS-KEY-ROTATION", "RG-KMS-KEY-POLICY"}
 MOTO_REFUSED = {**dict.fromkeys(KEY_CHECKS, "kms:DescribeKey"), "RG-BUCKET-EXISTS": "s3:ListBucket"}
 """Checks whose read moto refuses to the auditor (see above), with the permission each message names."""
 
