@@ -7,6 +7,11 @@ half-written when its input could not be trusted.
 from __future__ import annotations
 
 
+class AccountUnreachableError(RuntimeError):
+    """The account cannot be read at all (no credentials, endpoint unreachable): the audit is unverifiable,
+    not refused; ``str(err)`` is the cause, one sentence."""
+
+
 class AuditInputError(ValueError):
     """Input that cannot be audited; ``str(err)`` is one sentence naming the file and the problem."""
 

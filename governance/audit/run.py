@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from governance import __version__
 from governance.audit import catalog
 from governance.audit.athena import AthenaTarget, audit_athena, verify_etags
-from governance.audit.errors import AuditInputError
+from governance.audit.errors import AccountUnreachableError, AuditInputError
 from governance.audit.files import open_inventory, read_s3_manifest, s3_client
 from governance.audit.findings import BucketAudit, hold_rows, object_results
 from governance.audit.limits import thresholds_for
@@ -168,6 +168,7 @@ def audit_objects(policy: Policy, inventories: Sequence[InventoryTarget], bucket
 def proportionality_report(policy: Policy, calls: Path | None, inventories: Sequence[InventoryTarget],
                            buckets: Sequence[Target], options: Options,
                            s3_factory: Callable[[], Any] = s3_client, *, contact_records: str | None = None,
+                           unreachable: str | None = None,
                            transaction_attribute: str = "transaction_id") -> Report:
     """Quality recording rates per agent and month, and proof recordings against transactions.
 
@@ -204,6 +205,10 @@ def proportionality_report(policy: Policy, calls: Path | None, inventories: Sequ
                 described.append({"bucket": inv.manifest.source_bucket, "purpose": str(purpose),
                                   "manifest": inv_target.location})
             if buckets:
+                if unreachable is not None:
+                    # The calls and inventories were checked first: bad input is refused (exit 2)
+                    # before an outage makes the rest unverifiable (exit 3).
+                    raise AccountUnreachableError(unreachable)
                 s3 = s3_factory()
                 for j, bucket_target in enumerate(buckets):
                     name = f"listed_{j}"

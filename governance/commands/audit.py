@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from governance.audit.athena import AthenaTarget
-from governance.audit.errors import AuditInputError
+from governance.audit.errors import AccountUnreachableError, AuditInputError
 from governance.audit.run import InventoryTarget, Options, audit_objects, proportionality_report
 from governance.cli import (
     OUTPUT_OPTION,
@@ -94,7 +94,7 @@ def _emit(report: Report, fmt: str, output: Path | None, archive: str | None) ->
 
 def _connect(inventories: Sequence[InventoryTarget], listed: Sequence[Target], archive: str | None,
              endpoint_url: str | None, region: str | None,
-             also: Sequence[str] = ()) -> tuple[str | None, Callable[[], Any]]:
+             also: Sequence[str] = (), say: bool = True) -> tuple[str | None, Callable[[], Any]]:
     """Apply --endpoint-url and --region when the command talks to AWS, and find an outage up front.
 
     Returns the outage (None when there is none or no bucket is listed) and the S3 client factory the
@@ -108,7 +108,9 @@ def _connect(inventories: Sequence[InventoryTarget], listed: Sequence[Target], a
     if not remote:
         return None, s3_client
     use_aws(endpoint_url, region)
-    cause = outage_first(endpoint_url, region) if listed else None
+    from governance.collect.clients import outage
+
+    cause = (outage_first(endpoint_url, region) if say else outage(endpoint_url, region)) if listed else None
     if cause is None:
         return None, s3_client
 
@@ -203,14 +205,18 @@ def proportionality_command(calls: Path | None, contact_records: str | None, tra
     policy = effective_policy(policy_path, stack_config)
     inv_targets, listed = _targets(inventories, buckets, purpose)
     options = Options(sample=sample, workers=workers, memory_limit=memory_limit)
-    cause, s3_factory = _connect(inv_targets, listed, archive, endpoint_url, region, also=(contact_records or "",))
-    if cause is not None:
-        # Without the recordings no rate can be computed, and no result stands for them: say why, once.
-        sys.exit(ExitCode.INCOMPLETE)
+    cause, s3_factory = _connect(inv_targets, listed, archive, endpoint_url, region, also=(contact_records or "",),
+                                 say=False)
     try:
+        if cause is not None and (contact_records or "").startswith("s3://"):
+            raise AccountUnreachableError(cause)
         report = proportionality_report(policy, calls, inv_targets, listed, options, s3_factory,
                                         contact_records=contact_records,
-                                        transaction_attribute=transaction_attribute)
+                                        transaction_attribute=transaction_attribute, unreachable=cause)
+    except AccountUnreachableError as err:
+        # Without the recordings no rate can be computed, and no result stands for them: say why, once.
+        click.echo(f"error: {err}", err=True)
+        sys.exit(ExitCode.INCOMPLETE)
     except AuditInputError as err:
         fail_usage(str(err))
         return

@@ -99,6 +99,9 @@ def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
 def test_a_bad_invocation_is_one_sentence_and_its_exit_code(
     args: list[str], env: dict[str, str], code: int, tmp_path: Path
 ) -> None:
+    # A valid calls export where a case names one: each case is about its own mistake only.
+    (tmp_path / "calls.csv").write_text("call_id,agent_id,started_at,transaction_id\nC1,A1,2025-05-01T10:00:00Z,\n",
+                                        encoding="utf-8")
     done = run(args, env, tmp_path)
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert "Traceback" not in done.stderr + done.stdout, done.stderr
