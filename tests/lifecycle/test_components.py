@@ -307,11 +307,16 @@ def test_shorter_stack_values_are_deployed(run_stack: Runner) -> None:
 def test_refused_settings_stop_the_program_before_any_resource(
     run_stack: Runner, config: dict[str, Any], expected: str
 ) -> None:
+    assert_refused_before_any_resource(run_stack, config, expected)
+
+
+def assert_refused_before_any_resource(run_stack: Runner, config: dict[str, Any], expected: str) -> None:
+    """The program stops with ``expected`` in its error, and not one resource is registered first."""
     partial = ProgramRun()
     with pytest.raises(pulumi.RunError) as err:
         run_stack(config, partial)
     assert expected in str(err.value)
-    assert partial.registrations == [], "no resource may be registered when the policy is refused"
+    assert partial.registrations == [], "no resource may be registered when the settings are refused"
 
 
 def test_existing_principals_replace_created_roles(run_stack: Runner) -> None:

@@ -6,14 +6,22 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pulumi
 import pytest
 
 from lifecycle.loader import load_policy
 from lifecycle.program import ProgramRun
 from lifecycle.stack_config import parse_stack_settings
 from tests.conftest import OfflineMocks
-from tests.lifecycle.test_components import ACCOUNT, ALL, PREFIX, inputs, policy_of, role_arn, statement
+from tests.lifecycle.test_components import (
+    ACCOUNT,
+    ALL,
+    PREFIX,
+    assert_refused_before_any_resource,
+    inputs,
+    policy_of,
+    role_arn,
+    statement,
+)
 
 Runner = Callable[..., ProgramRun]
 INSTANCE_ID = "6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90"
@@ -111,8 +119,4 @@ def test_without_connect_nothing_is_declared_for_it(run_stack: Runner) -> None:
 def test_refused_connect_settings_stop_the_program_before_any_resource(
     run_stack: Runner, config: dict[str, Any], expected: str
 ) -> None:
-    partial = ProgramRun()
-    with pytest.raises(pulumi.RunError) as err:
-        run_stack(config, partial)
-    assert expected in str(err.value)
-    assert partial.registrations == [], "no resource may be registered when the settings are refused"
+    assert_refused_before_any_resource(run_stack, config, expected)
