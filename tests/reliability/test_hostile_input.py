@@ -23,8 +23,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from governance.checks import run_checks
-from governance.checks.policy_semantics import judge as judge_requirement
-from governance.checks.policy_semantics import public_allows
+from governance.checks.policy_semantics import judge_deny_requirement, public_allows
 from governance.cli import main
 from governance.collect import make_clients
 from governance.collect.observed import Observed
@@ -32,7 +31,7 @@ from governance.collect.s3 import READS, read
 from governance.model import Status
 from governance.report.html_style import FORMULA_GUARD
 from governance.targets import StackOutputs
-from governance.verify import collect_targets, judge
+from governance.verify import collect_targets, judge_snapshots
 from lifecycle.access import deny_requirements
 from lifecycle.legal import Purpose
 from lifecycle.loader import default_policy_text, load_policy
@@ -330,11 +329,11 @@ def test_any_bucket_policy_document_yields_results_never_an_exception(
     if isinstance(document, dict):
         public_allows(document)
         for req in deny_requirements(Purpose.QUALITY, outputs.principals(Purpose.QUALITY, None), None, 90):
-            judge_requirement(document, f"arn:aws:s3:::{bucket}", req)
+            judge_deny_requirement(document, f"arn:aws:s3:::{bucket}", req)
     # Through the collector's own parsing (a non-object is unreadable) and every check.
     observed = read(FakeS3({"Policy": json.dumps(document)}), bucket, next(r for r in READS if r.name == "policy"))
     changed = {**snapshots, bucket: dataclasses.replace(snapshots[bucket], policy=observed)}
-    results = judge(targets, account.policy, changed, outputs=outputs)
+    results = judge_snapshots(targets, account.policy, changed, outputs=outputs)
     policy_results = [r for r in results if r.resource == bucket and r.check.startswith("RG-POLICY")]
     assert policy_results
     if not isinstance(document, dict):
@@ -354,7 +353,7 @@ def test_a_huge_bucket_policy_is_judged(governed: tuple[Account, Any, dict[str, 
     observed = read(FakeS3({"Policy": json.dumps(document)}), bucket, next(r for r in READS if r.name == "policy"))
     changed = {**snapshots, bucket: dataclasses.replace(snapshots[bucket], policy=observed)}
     started = time.monotonic()
-    results = judge(targets, account.policy, changed, outputs=outputs)
+    results = judge_snapshots(targets, account.policy, changed, outputs=outputs)
     assert time.monotonic() - started < 20
     assert any(r.check.startswith("RG-POLICY") and r.resource == bucket for r in results)
 
@@ -394,7 +393,7 @@ def test_hostile_tags_are_judged_and_rendered_inert_in_every_format(
     tag_set = [{"Key": k, "Value": v} for k, v in {**tags, "recgov:purpose": purpose_tag}.items()]
     observed = read(FakeS3({"TagSet": tag_set}), bucket, next(r for r in READS if r.name == "tags"))
     changed = {**snapshots, bucket: dataclasses.replace(snapshots[bucket], tags=observed)}
-    results = judge(targets, account.policy, changed, outputs=outputs)
+    results = judge_snapshots(targets, account.policy, changed, outputs=outputs)
     tag_result = next(r for r in results if r.check == "RG-PURPOSE-TAG" and r.resource == bucket)
     assert tag_result.status is (Status.PASS if purpose_tag == "quality" else Status.FAIL)
     report = Report(results=tuple(results), target={"buckets": {bucket: purpose_tag}}, policy_digest="d",
