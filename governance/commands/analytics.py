@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, aws_options, effective_policy, fail_usage
 from governance.commands.output import ARCHIVE_OPTION, emit
+from governance.commands.shared import POLICY_OPTION, STACK_CONFIG_OPTION, aws_options, effective_policy, fail_usage
 from governance.report import FORMATS
 from governance.targets import TargetError, parse_bucket_option
 from lifecycle.legal import Purpose

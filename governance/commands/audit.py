@@ -14,7 +14,8 @@ import click
 from governance.audit.athena import AthenaTarget
 from governance.audit.errors import AccountUnreachableError, AuditInputError
 from governance.audit.run import InventoryTarget, Options, audit_objects, proportionality_report
-from governance.cli import (
+from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
+from governance.commands.shared import (
     OUTPUT_OPTION,
     POLICY_OPTION,
     STACK_CONFIG_OPTION,
@@ -23,7 +24,6 @@ from governance.cli import (
     fail_usage,
     use_aws,
 )
-from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
 from governance.model import ExitCode, Report
 from governance.report import FORMATS
 from governance.targets import Target, TargetError, parse_bucket_option

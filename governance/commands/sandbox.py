@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from governance.cli import fail_unverifiable, fail_usage, output_option
+from governance.commands.shared import fail_unverifiable, fail_usage, output_option
 from governance.model import ExitCode
 from lifecycle.policy import PolicyError
 

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import click
 
-from governance.cli import (
+from governance.collect import make_clients
+from governance.collect.clients import PROBE_CONFIG
+from governance.collect.discover import Discovery, DiscoveryError
+from governance.collect.discover import discover as discover_buckets
+from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
+from governance.commands.shared import (
     OUTPUT_OPTION,
     POLICY_OPTION,
     STACK_CONFIG_OPTION,
@@ -17,11 +22,6 @@ from governance.cli import (
     fail_usage,
     use_aws,
 )
-from governance.collect import make_clients
-from governance.collect.clients import PROBE_CONFIG
-from governance.collect.discover import Discovery, DiscoveryError
-from governance.collect.discover import discover as discover_buckets
-from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
 from governance.model import ExitCode
 from governance.report import FORMATS
 from governance.targets import StackOutputs, Target, TargetError, parse_bucket_option

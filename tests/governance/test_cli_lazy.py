@@ -64,3 +64,17 @@ def test_a_local_inventory_audit_starts_its_checksums_before_duckdb_loads(tmp_pa
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "1 [False] True"
+
+
+def test_no_command_module_imports_the_root_group() -> None:
+    """Command modules take the shared options from governance.commands.shared: the root group loads
+    them, and a module that imported it back would load the whole command line with it."""
+    import ast
+
+    import governance.commands
+
+    for path in sorted(Path(governance.commands.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert "governance.cli" not in imported, f"{path.name} imports governance.cli"
