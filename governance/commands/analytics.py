@@ -46,11 +46,9 @@ def _source_purpose(source: str, purpose: str | None) -> Purpose:
             found = infer_purpose(parse_s3_url(source)[0])
         except ValueError as err:
             fail_usage(str(err))
-            raise
         if found is not None:
             return found
     fail_usage(f"the purpose of {source} cannot be told from its name; give it with --purpose.")
-    raise AssertionError("unreachable: fail_usage exits")
 
 
 def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], purpose: str | None,
@@ -66,7 +64,6 @@ def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], p
                 bucket, prefix = parse_s3_url(source)
             except ValueError as err:
                 fail_usage(str(err))
-                raise
             plans.append(Planned(S3Source(s3(), bucket, (prefix,)), chosen))
         elif "://" in source:
             fail_usage(f"{source!r} is neither a local directory nor an s3://BUCKET/PREFIX URL.")
@@ -79,13 +76,11 @@ def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], p
             target = parse_bucket_option(value)
         except TargetError as err:
             fail_usage(str(err))
-            raise
         chosen = policy[target.purpose]
         found = bucket_source(s3(), target.bucket, chosen)
         if found is None:
             fail_usage(f"--bucket {value!r}: the policy keeps no analysis files for {target.purpose} (no analysis "
                        "kind under its derived data); give their s3://BUCKET/PREFIX instead.")
-            raise AssertionError("unreachable: fail_usage exits")
         plans.append(Planned(found, chosen, explicit=False))
     return plans
 

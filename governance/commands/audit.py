@@ -70,7 +70,6 @@ def parse_as_of(text: str | None) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         fail_usage(f"--as-of {text!r} is not a date such as 2025-06-01 or 2025-06-01T00:00:00Z.")
-        raise  # unreachable: fail_usage exits
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
@@ -82,7 +81,6 @@ def _targets(inventories: tuple[str, ...], buckets: tuple[str, ...], purpose: st
         listed = [parse_bucket_option(b) for b in buckets]
     except TargetError as err:
         fail_usage(str(err))
-        raise
     chosen = Purpose(purpose) if purpose else None
     return [InventoryTarget(i, chosen) for i in inventories], listed
 
@@ -167,7 +165,6 @@ def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...]
         report = audit_objects(policy, inv_targets, listed, options, s3_factory)
     except AuditInputError as err:
         fail_usage(str(err))
-        return
     _emit(replace(report, outage=cause), fmt, output, archive)
 
 
@@ -219,7 +216,6 @@ def proportionality_command(calls: Path | None, contact_records: str | None, tra
         sys.exit(ExitCode.INCOMPLETE)
     except AuditInputError as err:
         fail_usage(str(err))
-        return
     _emit(report, fmt, output, archive)
 
 

@@ -47,13 +47,10 @@ def sandbox_deploy(endpoint_url: str, stack: str, output: Path | None) -> None:
         deployment = deploy(endpoint_url, stack=stack)  # reads Pulumi.<stack>.yaml (stack_file)
     except EndpointError as err:
         fail_unverifiable(str(err))
-        return
     except SandboxError as err:
         fail_usage(str(err))
-        return
     except (PolicyError, pulumi.RunError) as err:
         fail_usage(str(err))
-        return
     for skipped in deployment.skipped:
         click.echo(f"not applied: {skipped.name} ({skipped.type}): {skipped.reason}.", err=True)
     text = deployment.outputs_json()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import click
@@ -36,13 +36,13 @@ STACK_CONFIG_OPTION = click.option(
 )
 
 
-def fail_usage(message: str) -> None:
+def fail_usage(message: str) -> NoReturn:
     """Print one clear error and exit 2."""
     click.echo(f"error: {message}", err=True)
     sys.exit(ExitCode.USAGE)
 
 
-def fail_unverifiable(message: str) -> None:
+def fail_unverifiable(message: str) -> NoReturn:
     """Print one clear error and exit 3: nothing could be judged, which is not a violation."""
     click.echo(f"error: {message}", err=True)
     sys.exit(ExitCode.INCOMPLETE)

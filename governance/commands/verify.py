@@ -41,7 +41,6 @@ def _principals_config(stack_config: Path | None) -> dict[str, dict[str, tuple[s
                                         stack=stack_config.stem.removeprefix("Pulumi."))
     except PolicyError as err:
         fail_usage(err.problems[0])
-        raise  # unreachable: fail_usage exits
     return {k: dict(v) for k, v in settings.principals.items()}
 
 
@@ -93,10 +92,8 @@ def verify_command(
         clients = make_clients(endpoint_url=endpoint_url, region=region, config=PROBE_CONFIG if cause else None)
     except TargetError as err:
         fail_usage(str(err))
-        return
     except ValueError as err:  # botocore refuses a malformed endpoint URL
         fail_usage(f"--endpoint-url {endpoint_url!r} is not usable ({err}).")
-        return
     source = "stack-outputs" if outputs else "buckets"
     undiscovered: dict[str, str] = {}
     if discover:
