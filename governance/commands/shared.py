@@ -18,7 +18,7 @@ import click
 from governance.model import ExitCode
 from lifecycle.loader import load_policy_file, read_stack_config
 from lifecycle.policy import Policy, PolicyError
-from lifecycle.stack_config import parse_stack_settings
+from lifecycle.stack_config import StackSettings, parse_stack_settings
 
 POLICY_OPTION = click.option(
     "--policy",
@@ -131,23 +131,42 @@ def aws_problem(err: BaseException) -> str | None:
     return None
 
 
-def effective_policy(policy_path: Path | None, stack_config: Path | None = None) -> Policy:
-    """The policy file with a stack's overrides applied; a refusal exits 2 with its sentences."""
-    return policy_and_file(policy_path, stack_config)[0]
+def refuse(err: PolicyError) -> NoReturn:
+    """Print every problem of a refused policy or stack file, one sentence each, and exit 2."""
+    for problem in err.problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(ExitCode.USAGE)
 
 
-def policy_and_file(policy_path: Path | None, stack_config: Path | None) -> tuple[Policy, Path | None]:
-    """The effective policy and the policy file it came from (None: the packaged one)."""
+def stack_settings(stack_config: Path) -> StackSettings:
+    """The ``recgov:`` settings of a stack file (``Pulumi.<stack>.yaml``); a refusal exits 2 with every
+    problem. Read once per command: the policy overrides and the principals both come from here."""
     try:
-        overrides = None
-        if stack_config is not None:
-            stack = stack_config.stem.removeprefix("Pulumi.")
-            settings = parse_stack_settings(read_stack_config(stack_config), stack=stack)
-            overrides = settings.purposes
-            if policy_path is None and settings.policy_file:
-                policy_path = stack_config.parent / settings.policy_file
+        return parse_stack_settings(read_stack_config(stack_config), stack=stack_config.stem.removeprefix("Pulumi."))
+    except PolicyError as err:
+        refuse(err)
+
+
+def effective_policy(policy_path: Path | None, stack_config: Path | None = None,
+                     settings: StackSettings | None = None) -> Policy:
+    """The policy file with a stack's overrides applied; a refusal exits 2 with its sentences.
+
+    ``settings`` are ``stack_config``'s, for a command that has read them already (:func:`stack_settings`).
+    """
+    return policy_and_file(policy_path, stack_config, settings)[0]
+
+
+def policy_and_file(policy_path: Path | None, stack_config: Path | None,
+                    settings: StackSettings | None = None) -> tuple[Policy, Path | None]:
+    """The effective policy and the policy file it came from (None: the packaged one)."""
+    overrides = None
+    if stack_config is not None:
+        if settings is None:
+            settings = stack_settings(stack_config)
+        overrides = settings.purposes
+        if policy_path is None and settings.policy_file:
+            policy_path = stack_config.parent / settings.policy_file
+    try:
         return load_policy_file(policy_path, overrides), policy_path
     except PolicyError as err:
-        for problem in err.problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(ExitCode.USAGE)
+        refuse(err)

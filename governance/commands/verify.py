@@ -20,28 +20,18 @@ from governance.commands.shared import (
     aws_options,
     effective_policy,
     fail_usage,
+    stack_settings,
     use_aws,
 )
 from governance.model import ExitCode
 from governance.report import FORMATS
 from governance.targets import StackOutputs, Target, TargetError, parse_bucket_option
 from governance.verify import verify
-from lifecycle.loader import load_policy_file, read_stack_config
+from lifecycle.loader import load_policy_file
 from lifecycle.policy import Policy, PolicyError
-from lifecycle.stack_config import parse_stack_settings
+from lifecycle.stack_config import StackSettings
 
 FORMAT_CHOICES = tuple(FORMATS)
-
-
-def _principals_config(stack_config: Path | None) -> dict[str, dict[str, tuple[str, ...]]]:
-    if stack_config is None:
-        return {}
-    try:
-        settings = parse_stack_settings(read_stack_config(stack_config),
-                                        stack=stack_config.stem.removeprefix("Pulumi."))
-    except PolicyError as err:
-        fail_usage(err.problems[0])
-    return {k: dict(v) for k, v in settings.principals.items()}
 
 
 @click.command("verify")
@@ -83,10 +73,11 @@ def verify_command(
     if chosen != 1:
         fail_usage("give exactly one of --stack-outputs FILE, --bucket NAME=PURPOSE or --discover.")
     use_aws(endpoint_url, region)
-    principals = _principals_config(stack_config)
+    settings = stack_settings(stack_config) if stack_config is not None else None
+    principals = {k: dict(v) for k, v in settings.principals.items()} if settings is not None else {}
     try:
         outputs = StackOutputs.read(stack_outputs) if stack_outputs is not None else None
-        policy, notices = judged_policy(outputs, policy_path, stack_config)
+        policy, notices = judged_policy(outputs, policy_path, stack_config, settings)
         targets: list[Target] | None = [parse_bucket_option(b) for b in buckets] if buckets else None
         cause = None if discover else outage_first(endpoint_url, region)
         clients = make_clients(endpoint_url=endpoint_url, region=region, config=PROBE_CONFIG if cause else None)
@@ -116,8 +107,8 @@ def verify_command(
     sys.exit(int(report.summary.exit_code))
 
 
-def judged_policy(outputs: StackOutputs | None, policy_path: Path | None,
-                  stack_config: Path | None) -> tuple[Policy, list[str]]:
+def judged_policy(outputs: StackOutputs | None, policy_path: Path | None, stack_config: Path | None,
+                  settings: StackSettings | None = None) -> tuple[Policy, list[str]]:
     """The policy to judge against, and a sentence when it is not the one the stack deployed.
 
     Stack outputs carry the settings the program deployed: with neither --policy nor --stack-config
@@ -138,7 +129,7 @@ def judged_policy(outputs: StackOutputs | None, policy_path: Path | None,
             return fallback, notices
         if deployed is not None:
             return deployed, notices
-    policy = effective_policy(policy_path, stack_config)
+    policy = effective_policy(policy_path, stack_config, settings)
     if deployed_digest and policy.digest != deployed_digest:
         if given:
             options = " and ".join(o for o, v in (("--policy", policy_path), ("--stack-config", stack_config)) if v)

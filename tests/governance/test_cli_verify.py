@@ -116,3 +116,29 @@ def test_verify_is_documented() -> None:
     result = CliRunner().invoke(main, ["verify", "--help"])
     assert result.exit_code == 0
     assert "Example: recgov verify --stack-outputs" in result.output
+
+
+def test_every_problem_of_the_stack_config_is_said(account: Account, tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.bad.yaml"
+    stack.write_text("config:\n  recgov:principals: []\n  recgov:athena: []\n", encoding="utf-8")
+    result = run("--bucket", f"{account.bucket('quality')}=quality", "--stack-config", str(stack))
+    assert result.exit_code == 2, result.output
+    assert "recgov:principals: expected a mapping" in result.stderr
+    assert "recgov:athena: expected a mapping" in result.stderr
+    assert all(line.startswith("error: ") for line in result.stderr.splitlines())
+
+
+def test_the_stack_config_is_read_once(account: Account, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = Path(__file__).resolve().parents[2] / "Pulumi.dev.yaml"
+    reads = []
+    original = Path.read_text
+
+    def counted(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self.resolve() == stack:
+            reads.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    result = run("--bucket", f"{account.bucket('quality')}=quality", "--stack-config", str(stack))
+    assert result.exit_code in (0, 1), result.output
+    assert len(reads) == 1
