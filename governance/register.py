@@ -13,16 +13,22 @@ from typing import Any
 from lifecycle.controller import CONTROLLER_LABELS, Controller
 from lifecycle.legal import RULES
 from lifecycle.policy import Policy, PurposePolicy
-from lifecycle.purposes import traits
+from lifecycle.purposes import PurposeTraits, traits
 from lifecycle.render import derived_prefix, render_bucket
 
-SECURITY = (
-    "encryption at rest with a customer-managed KMS key per purpose (key rotation on)",
-    "TLS-only access (bucket policy)",
-    "Object Lock against alteration and early deletion",
-    "least-privilege roles per purpose; reads denied to anyone but the purpose's readers",
-    "server access logging to a separate bucket; public access blocked",
-)
+KMS_ENCRYPTION = "encryption at rest with a customer-managed KMS key per purpose (key rotation on)"
+S3_ENCRYPTION = "encryption at rest (SSE-S3, required by S3 log delivery)"
+TLS_ONLY = "TLS-only access (bucket policy)"
+OBJECT_LOCK = "Object Lock against alteration and early deletion"
+LEAST_PRIVILEGE = "least-privilege roles per purpose; reads denied to anyone but the purpose's readers"
+LOGGING = "server access logging to a separate bucket; public access blocked"
+
+
+def security_measures(kind: PurposeTraits) -> list[str]:
+    """The security measures (Art. 30(1)(g), Art. 32) of a purpose's bucket: its own KMS key unless S3's
+    log delivery forbids one, and Object Lock where the purpose may be locked."""
+    return [KMS_ENCRYPTION if kind.kms else S3_ENCRYPTION, TLS_ONLY, *([OBJECT_LOCK] if kind.lock_modes else []),
+            LEAST_PRIVILEGE, LOGGING]
 
 
 def derived_text(p: PurposePolicy) -> str | None:
@@ -56,9 +62,6 @@ def register_entries(policy: Policy) -> list[dict[str, Any]]:
     for p in policy:
         spec = render_bucket(p)
         kind = traits(p.purpose)
-        security = list(SECURITY)
-        if not kind.kms:
-            security = ["encryption at rest (SSE-S3, required by S3 log delivery)", *SECURITY[1:2], *SECURITY[3:]]
         entries.append(
             {
                 "purpose": str(p.purpose),
@@ -72,12 +75,12 @@ def register_entries(policy: Policy) -> list[dict[str, Any]]:
                 "retention_days": p.retention_days,
                 "erasure_time_limit": (
                     f"every copy gone within {spec.worst_case.days} days of recording "
-                    f"(legal maximum {spec.legal_max_days} days, {RULES[spec.rules[0]].id})"
+                    f"(legal maximum {spec.legal_max_days} days, {kind.limit.rule})"
                 ),
                 "sampling": (f"at most {p.sampling_rate:.0%} of calls, at random" if p.sampling_rate else None),
                 "derived_data": derived_text(p),
                 "analytics": analytics_text(p),
-                "security_measures": security,
+                "security_measures": security_measures(kind),
                 "citations": [RULES[r].citation for r in (*spec.rules, "R9", *(("R11", "R14") if p.analytics else ()))],
             }
         )
