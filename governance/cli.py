@@ -19,8 +19,9 @@ from governance.commands.shared import (
     policy_and_file,
 )
 from governance.model import ExitCode
-from governance.policy_view import render_policy
-from governance.register import render_register
+from governance.policy_view import POLICY_FORMATS, render_policy
+from governance.register import REGISTER_FORMATS, render_register
+from governance.report import MARKDOWN, TEXT
 
 COMMAND_MODULES: dict[str, str] = {
     "verify": "governance.commands.verify",
@@ -125,7 +126,7 @@ def policy_validate(policy_path: Path | None, stack_config: Path | None) -> None
 @policy.command("show")
 @POLICY_OPTION
 @STACK_CONFIG_OPTION
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(POLICY_FORMATS), default=TEXT.name, show_default=True)
 def policy_show(policy_path: Path | None, stack_config: Path | None, fmt: str) -> None:
     """Show each purpose's retention, effective worst-case age, legal maximum and citations.
 
@@ -137,7 +138,7 @@ def policy_show(policy_path: Path | None, stack_config: Path | None, fmt: str) -
 @policy.command("register")
 @POLICY_OPTION
 @STACK_CONFIG_OPTION
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(REGISTER_FORMATS), default=MARKDOWN.name, show_default=True)
 @output_option("Write the register to FILE instead of standard output.")
 def policy_register(policy_path: Path | None, stack_config: Path | None, fmt: str, output: Path | None) -> None:
     """Generate the record of processing (GDPR Art. 30) for each purpose from the policy.

@@ -10,11 +10,15 @@ import html
 import json
 from typing import Any
 
+from governance.report import HTML, JSON, MARKDOWN, UnknownFormatError
 from lifecycle.controller import CONTROLLER_LABELS, Controller
 from lifecycle.legal import RULES
 from lifecycle.policy import Policy, PurposePolicy
 from lifecycle.purposes import PurposeTraits, traits
 from lifecycle.render import derived_prefix, render_bucket
+
+REGISTER_FORMATS = (MARKDOWN.name, HTML.name, JSON.name)
+"""The report formats the register is written in (``recgov policy register --format``)."""
 
 KMS_ENCRYPTION = "encryption at rest with a customer-managed KMS key per purpose (key rotation on)"
 S3_ENCRYPTION = "encryption at rest (SSE-S3, required by S3 log delivery)"
@@ -96,13 +100,16 @@ def controller_rows(controller: Controller) -> list[tuple[str, str]]:
 
 
 def render_register(policy: Policy, fmt: str, controller: Controller | None = None) -> str:
-    """The register as ``markdown``, ``html`` or ``json``; ``controller`` from the policy file's
-    ``controller:`` section (Art. 30(1)(a) and (e)), each missing item shown as not configured."""
+    """The register in one of :data:`REGISTER_FORMATS` (``markdown``, ``html`` or ``json``); ``controller``
+    from the policy file's ``controller:`` section (Art. 30(1)(a) and (e)), each missing item shown as not
+    configured."""
+    if fmt not in REGISTER_FORMATS:
+        raise UnknownFormatError(f"the register is written as {', '.join(REGISTER_FORMATS)}, not {fmt!r}")
     entries = register_entries(policy)
     controller = controller or Controller()
     rows = controller_rows(controller)
     missing = controller.missing()
-    if fmt == "json":
+    if fmt == JSON.name:
         doc = {"policy_digest": policy.digest,
                "controller": {k: getattr(controller, k) for k in CONTROLLER_LABELS},
                "missing": missing, "entries": entries}
@@ -120,7 +127,7 @@ def render_register(policy: Policy, fmt: str, controller: Controller | None = No
         ("derived_data", "Derived data kept"),
         ("analytics", "Speech analytics"),
     ]
-    if fmt == "html":
+    if fmt == HTML.name:
         parts = [
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
             "<title>Record of processing activities (GDPR Art. 30)</title>",

@@ -9,8 +9,14 @@ from typing import Any
 import click
 
 from governance.commands.output import ARCHIVE_OPTION, emit
-from governance.commands.shared import POLICY_OPTION, STACK_CONFIG_OPTION, aws_options, effective_policy, fail_usage
-from governance.report import FORMATS
+from governance.commands.shared import (
+    POLICY_OPTION,
+    REPORT_FORMAT_OPTION,
+    STACK_CONFIG_OPTION,
+    aws_options,
+    effective_policy,
+    fail_usage,
+)
 from governance.targets import TargetError, parse_bucket_option
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
@@ -96,7 +102,7 @@ def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], p
 @POLICY_OPTION
 @STACK_CONFIG_OPTION
 @aws_options
-@click.option("--format", "fmt", type=click.Choice(tuple(FORMATS)), default="text", show_default=True)
+@REPORT_FORMAT_OPTION
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report to FILE instead of standard output.")
 @ARCHIVE_OPTION

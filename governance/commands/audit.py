@@ -18,6 +18,7 @@ from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
 from governance.commands.shared import (
     OUTPUT_OPTION,
     POLICY_OPTION,
+    REPORT_FORMAT_OPTION,
     STACK_CONFIG_OPTION,
     aws_options,
     effective_policy,
@@ -25,7 +26,6 @@ from governance.commands.shared import (
     use_aws,
 )
 from governance.model import ExitCode, Report
-from governance.report import FORMATS
 from governance.targets import Target, TargetError, parse_bucket_option
 from lifecycle.legal import Purpose
 
@@ -42,7 +42,7 @@ SOURCE_OPTIONS = (
 COMMON_OPTIONS = (
     POLICY_OPTION,
     STACK_CONFIG_OPTION,
-    click.option("--format", "fmt", type=click.Choice(tuple(FORMATS)), default="text", show_default=True),
+    REPORT_FORMAT_OPTION,
     OUTPUT_OPTION,
     click.option("--sample", type=click.IntRange(1, 1000), default=10, show_default=True,
                  help="Offending keys shown per finding (the count is always complete)."),

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import click
 
 from governance.model import ExitCode
+from governance.report import FORMATS, TEXT
 from lifecycle.loader import load_policy_file, read_stack_config
 from lifecycle.policy import Policy, PolicyError
 from lifecycle.stack_config import StackSettings, parse_stack_settings
@@ -34,6 +35,10 @@ STACK_CONFIG_OPTION = click.option(
     default=None,
     help="A Pulumi stack file (Pulumi.<stack>.yaml) whose recgov:purposes shorten the policy.",
 )
+
+REPORT_FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(tuple(FORMATS)), default=TEXT.name,
+                                    show_default=True)
+"""``--format``, on every command that writes a report: the formats of :data:`governance.report.FORMATS`."""
 
 
 def fail_usage(message: str) -> NoReturn:

@@ -16,6 +16,7 @@ from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
 from governance.commands.shared import (
     OUTPUT_OPTION,
     POLICY_OPTION,
+    REPORT_FORMAT_OPTION,
     STACK_CONFIG_OPTION,
     aws_options,
     effective_policy,
@@ -24,14 +25,11 @@ from governance.commands.shared import (
     use_aws,
 )
 from governance.model import ExitCode
-from governance.report import FORMATS
 from governance.targets import StackOutputs, Target, TargetError, parse_bucket_option
 from governance.verify import verify
 from lifecycle.loader import load_policy_file
 from lifecycle.policy import Policy, PolicyError
 from lifecycle.stack_config import StackSettings
-
-FORMAT_CHOICES = tuple(FORMATS)
 
 
 @click.command("verify")
@@ -43,7 +41,7 @@ FORMAT_CHOICES = tuple(FORMATS)
               help="A bucket and the purpose it serves (repeatable).")
 @click.option("--discover", is_flag=True, help="Verify every bucket whose recgov:purpose tag names a purpose.")
 @aws_options
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True)
+@REPORT_FORMAT_OPTION
 @OUTPUT_OPTION
 @ARCHIVE_OPTION
 def verify_command(

@@ -41,6 +41,19 @@ def test_a_local_command_does_not_load_the_aws_sdk() -> None:
     assert out.strip().splitlines()[-1] == "False False"
 
 
+def test_a_command_that_renders_no_report_loads_no_renderer() -> None:
+    code = (
+        "import sys\n"
+        "from governance.cli import main\n"
+        "try:\n"
+        "    main(['policy', 'validate'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('governance.report.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
 def test_a_local_inventory_audit_starts_its_checksums_before_duckdb_loads(tmp_path: Path) -> None:
     """Loading DuckDB takes a tenth of a second on one core: the hashing runs on the other meanwhile."""
     from tests.governance.audit.inventories import write_inventory
