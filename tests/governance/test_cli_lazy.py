@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from governance.cli import COMMAND_MODULES, main
+
+RECGOV = str(Path(sys.executable).with_name("recgov"))
 
 
 def test_every_command_is_listed_in_the_help() -> None:
@@ -91,3 +95,33 @@ def test_no_command_module_imports_the_root_group() -> None:
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         assert "governance.cli" not in imported, f"{path.name} imports governance.cli"
+
+
+def without_the_emulator(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``recgov ARGS`` (or ``python ARGS`` when the first is ``python``) in a fresh interpreter where moto
+    cannot be imported, as after ``pip install recgov`` without the emulator extra."""
+    site = tmp_path / "no-moto"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text("import sys\nsys.modules['moto'] = None\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)}
+    command = [sys.executable, *args[1:]] if args[:1] == ("python",) else [RECGOV, *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+
+
+def test_the_production_commands_run_without_the_emulator(tmp_path: Path) -> None:
+    assert without_the_emulator(tmp_path, "python", "-c", "import moto").returncode != 0, "moto is still importable"
+    for args in (["--help"], ["verify", "--help"], ["audit-objects", "--help"], ["policy", "validate"],
+                 ["demo", "--help"], ["sandbox", "deploy", "--help"]):
+        done = without_the_emulator(tmp_path, *args)
+        assert done.returncode == 0, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [["demo", "--out", "reports"],
+                                  ["sandbox", "deploy", "--endpoint-url", "http://127.0.0.1:9"]])
+def test_the_emulator_commands_say_how_to_install_it(tmp_path: Path, args: list[str]) -> None:
+    done = without_the_emulator(tmp_path, *args)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert "pip install 'recgov[emulator]'" in done.stderr
+    assert not (tmp_path / "reports").exists()
