@@ -1,4 +1,5 @@
-# Two commands on a fresh machine: `make demo` and `make test`. Each sets up its own virtualenv.
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets up its own virtualenv, with
+# the emulator extra (requirements-emulator.txt, through requirements-dev.txt) that both need.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,7 +14,7 @@ endif
 
 .PHONY: test demo lint typecheck bench clean browser localstack
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt requirements-emulator.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt

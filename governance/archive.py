@@ -17,14 +17,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from governance.model import Report
-from governance.report import render
+from governance.report import JSON, format_named
 from governance.report.digest import evidence_digest
 from lifecycle.legal import RULES
-
-EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "junit": "xml", "sarif": "sarif"}
-CONTENT_TYPES = {"txt": "text/plain; charset=utf-8", "json": "application/json", "md": "text/markdown; charset=utf-8",
-                 "html": "text/html; charset=utf-8", "xml": "application/xml", "sarif": "application/sarif+json"}
-
 
 DENIED = frozenset({"AccessDenied", "403", "Forbidden"})
 """What S3 answers a principal that may not write the key."""
@@ -80,9 +75,13 @@ def archive_report(report: Report, fmt: str, target: ArchiveTarget, s3: Any) -> 
     retention = _require_lock(s3, target.bucket)
     digest = evidence_digest(report)
     folder = "/".join(p for p in (target.prefix, report.kind, f"{_stamp(report.generated_at)}-{digest[-12:]}") if p)
-    bodies: dict[str, bytes] = {f"{folder}/evidence.json": render(report, "json").encode("utf-8")}
-    if fmt != "json":
-        bodies[f"{folder}/report.{EXTENSIONS.get(fmt, fmt)}"] = render(report, fmt).encode("utf-8")
+    report_format = format_named(fmt)
+    # key -> (body, content type); the evidence is the JSON report, whatever format was asked for.
+    bodies: dict[str, tuple[bytes, str]] = {
+        f"{folder}/evidence.json": (JSON.render(report).encode("utf-8"), JSON.content_type)}
+    if report_format is not JSON:
+        bodies[f"{folder}/{report_format.file_name('report')}"] = (report_format.render(report).encode("utf-8"),
+                                                                   report_format.content_type)
     manifest = {
         "kind": report.kind,
         "generated_at": report.generated_at,
@@ -90,15 +89,15 @@ def archive_report(report: Report, fmt: str, target: ArchiveTarget, s3: Any) -> 
         "policy_digest": report.policy_digest,
         "evidence_digest": digest,
         "object_lock": retention,
-        "files": {key.rsplit("/", 1)[1]: "sha256:" + hashlib.sha256(body).hexdigest() for key, body in bodies.items()},
+        "files": {key.rsplit("/", 1)[1]: "sha256:" + hashlib.sha256(body).hexdigest()
+                  for key, (body, _) in bodies.items()},
     }
-    bodies[f"{folder}/manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+    bodies[f"{folder}/manifest.json"] = (
+        json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"), JSON.content_type)
     written = []
-    for key, body in bodies.items():
-        ext = key.rsplit(".", 1)[1]
+    for key, (body, content_type) in bodies.items():
         try:
-            s3.put_object(Bucket=target.bucket, Key=key, Body=body, IfNoneMatch="*",
-                          ContentType=CONTENT_TYPES.get(ext, "application/octet-stream"))
+            s3.put_object(Bucket=target.bucket, Key=key, Body=body, IfNoneMatch="*", ContentType=content_type)
         except ClientError as err:
             code = err.response.get("Error", {}).get("Code", "")
             if code in ("PreconditionFailed", "412"):

@@ -2,155 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
 from governance import __version__
+from governance.commands.shared import (
+    POLICY_OPTION,
+    STACK_CONFIG_OPTION,
+    aws_problem,
+    effective_policy,
+    output_option,
+    policy_and_file,
+)
 from governance.model import ExitCode
-from governance.policy_view import render_policy
-from governance.register import render_register
-from lifecycle.loader import load_policy_file, read_stack_config
-from lifecycle.policy import Policy, PolicyError
-from lifecycle.stack_config import parse_stack_settings
-
-POLICY_OPTION = click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Policy file (YAML). Default: the packaged policy (lifecycle/default_policy.yaml).",
-)
-STACK_CONFIG_OPTION = click.option(
-    "--stack-config",
-    "stack_config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="A Pulumi stack file (Pulumi.<stack>.yaml) whose recgov:purposes shorten the policy.",
-)
-
-
-def fail_usage(message: str) -> None:
-    """Print one clear error and exit 2."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(ExitCode.USAGE)
-
-
-def fail_unverifiable(message: str) -> None:
-    """Print one clear error and exit 3: nothing could be judged, which is not a violation."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(ExitCode.INCOMPLETE)
-
-
-def _writable_parent(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    """Refuse an output file whose directory does not exist before any work is done."""
-    if value is not None and not value.parent.is_dir():
-        raise click.BadParameter(f"the directory {value.parent} does not exist; create it first "
-                                 f"(mkdir -p {value.parent})", ctx, param)
-    return value
-
-
-def output_option(help_text: str = "Write the report to FILE instead of standard output.") -> Any:
-    """``--output FILE``, the same on every command that writes one: its directory must exist."""
-    return click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-                        callback=_writable_parent, help=help_text)
-
-
-OUTPUT_OPTION = output_option()
-
-
-def _endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(f"{value!r} is not an http(s) URL such as https://s3.eu-west-3.amazonaws.com",
-                                 ctx, param)
-    return value
-
-
-def aws_options(f: Any) -> Any:
-    """``--endpoint-url`` and ``--region``, declared once for every command that talks to AWS."""
-    f = click.option("--region", default=None, metavar="REGION",
-                     help="AWS region (default: the standard configuration, AWS_REGION or the profile).")(f)
-    return click.option("--endpoint-url", default=None, callback=_endpoint, metavar="URL",
-                        help="S3 and KMS endpoint (default: AWS, or AWS_ENDPOINT_URL).")(f)
-
-
-def use_aws(endpoint_url: str | None, region: str | None) -> None:
-    """Make ``--endpoint-url`` and ``--region`` apply to every client this process makes, and refuse a
-    missing ``AWS_PROFILE`` up front with one sentence (exit 2) instead of a traceback later.
-
-    Both options mean what ``AWS_ENDPOINT_URL`` and ``AWS_REGION`` mean, so setting those for the
-    command's duration is how the inventory reader, the live listing, Athena and the archive all see
-    them alike; the previous values come back when the command ends (it may run inside a test).
-    """
-    values = {"AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
-    chosen = {k: v for k, v in values.items() if v is not None}
-    saved = {k: os.environ.get(k) for k in chosen}
-    os.environ.update(chosen)
-
-    def restore() -> None:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        ctx.find_root().call_on_close(restore)
-    from botocore.exceptions import ProfileNotFound
-
-    try:
-        import boto3
-
-        boto3.session.Session()
-    except ProfileNotFound as err:
-        fail_usage(aws_problem(err) or str(err))
-
-
-def aws_problem(err: BaseException) -> str | None:
-    """One sentence for an AWS SDK failure that concerns the whole run, not one read; None otherwise."""
-    name = type(err).__name__
-    if name == "ProfileNotFound":
-        profile = getattr(err, "kwargs", {}).get("profile") or os.environ.get("AWS_PROFILE", "")
-        return (f"the AWS profile {profile!r} (AWS_PROFILE) is not in ~/.aws/config or ~/.aws/credentials; "
-                "name an existing profile (aws configure list-profiles) or unset AWS_PROFILE.")
-    if name in ("NoCredentialsError", "PartialCredentialsError"):
-        return ("no AWS credentials were found (environment, AWS_PROFILE, config files, SSO or an instance "
-                "role); set them, for example export AWS_PROFILE=NAME.")
-    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError", "ProxyConnectionError"):
-        return f"the AWS endpoint could not be reached ({err}); check --endpoint-url, the network or the proxy."
-    return None
-
-
-def effective_policy(policy_path: Path | None, stack_config: Path | None = None) -> Policy:
-    """The policy file with a stack's overrides applied; a refusal exits 2 with its sentences."""
-    return _policy_and_file(policy_path, stack_config)[0]
-
-
-def _policy_and_file(policy_path: Path | None, stack_config: Path | None) -> tuple[Policy, Path | None]:
-    """The effective policy and the policy file it came from (None: the packaged one)."""
-    try:
-        overrides = None
-        if stack_config is not None:
-            stack = stack_config.stem.removeprefix("Pulumi.")
-            settings = parse_stack_settings(read_stack_config(stack_config), stack=stack)
-            overrides = settings.purposes
-            if policy_path is None and settings.policy_file:
-                policy_path = stack_config.parent / settings.policy_file
-        return load_policy_file(policy_path, overrides), policy_path
-    except PolicyError as err:
-        for problem in err.problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(ExitCode.USAGE)
-
+from governance.policy_view import POLICY_FORMATS, render_policy
+from governance.register import REGISTER_FORMATS, render_register
+from governance.report import MARKDOWN, TEXT
 
 COMMAND_MODULES: dict[str, str] = {
     "verify": "governance.commands.verify",
@@ -255,7 +126,7 @@ def policy_validate(policy_path: Path | None, stack_config: Path | None) -> None
 @policy.command("show")
 @POLICY_OPTION
 @STACK_CONFIG_OPTION
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(POLICY_FORMATS), default=TEXT.name, show_default=True)
 def policy_show(policy_path: Path | None, stack_config: Path | None, fmt: str) -> None:
     """Show each purpose's retention, effective worst-case age, legal maximum and citations.
 
@@ -267,7 +138,7 @@ def policy_show(policy_path: Path | None, stack_config: Path | None, fmt: str) -
 @policy.command("register")
 @POLICY_OPTION
 @STACK_CONFIG_OPTION
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]), default="markdown", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(REGISTER_FORMATS), default=MARKDOWN.name, show_default=True)
 @output_option("Write the register to FILE instead of standard output.")
 def policy_register(policy_path: Path | None, stack_config: Path | None, fmt: str, output: Path | None) -> None:
     """Generate the record of processing (GDPR Art. 30) for each purpose from the policy.
@@ -281,7 +152,7 @@ def policy_register(policy_path: Path | None, stack_config: Path | None, fmt: st
     """
     from lifecycle.controller import read_controller
 
-    policy, source = _policy_and_file(policy_path, stack_config)
+    policy, source = policy_and_file(policy_path, stack_config)
     controller = read_controller(source)
     text = render_register(policy, fmt, controller)
     if controller.missing():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
@@ -144,5 +144,3 @@ class Report:
         """Counts of the results."""
         return Summary.of(self.results)
 
-
-CheckFunction = Callable[..., Sequence[Result]]

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from governance.report import JSON, MARKDOWN, TEXT, UnknownFormatError
 from lifecycle.legal import LIMITS, RULES
 from lifecycle.policy import Policy
 from lifecycle.render import render_bucket
+
+POLICY_FORMATS = (TEXT.name, JSON.name, MARKDOWN.name)
+"""The report formats the policy view is shown in (``recgov policy show --format``)."""
 
 
 def policy_rows(policy: Policy) -> list[dict[str, Any]]:
@@ -36,9 +40,11 @@ def policy_rows(policy: Policy) -> list[dict[str, Any]]:
 
 
 def render_policy(policy: Policy, fmt: str) -> str:
-    """``text``, ``json`` or ``markdown`` view of the effective policy."""
+    """The effective policy in one of :data:`POLICY_FORMATS` (``text``, ``json`` or ``markdown``)."""
+    if fmt not in POLICY_FORMATS:
+        raise UnknownFormatError(f"the policy is shown as {', '.join(POLICY_FORMATS)}, not {fmt!r}")
     rows = policy_rows(policy)
-    if fmt == "json":
+    if fmt == JSON.name:
         return json.dumps({"policy_digest": policy.digest, "purposes": rows}, indent=2, ensure_ascii=False)
     headers = ["purpose", "retention", "worst case", "legal max", "lock", "sampling", "rule"]
     table = [
@@ -54,7 +60,7 @@ def render_policy(policy: Policy, fmt: str) -> str:
         for r in rows
     ]
     rules = sorted({c for r in rows for c in r["citations"]}, key=lambda c: int(c[1:].split(" ")[0]))
-    if fmt == "markdown":
+    if fmt == MARKDOWN.name:
         lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in table]
         lines += ["", f"Policy digest: `{policy.digest}`", "", "Rules cited:", ""]

@@ -10,19 +10,29 @@ import html
 import json
 from typing import Any
 
+from governance.report import HTML, JSON, MARKDOWN, UnknownFormatError
 from lifecycle.controller import CONTROLLER_LABELS, Controller
 from lifecycle.legal import RULES
 from lifecycle.policy import Policy, PurposePolicy
-from lifecycle.purposes import traits
+from lifecycle.purposes import PurposeTraits, traits
 from lifecycle.render import derived_prefix, render_bucket
 
-SECURITY = (
-    "encryption at rest with a customer-managed KMS key per purpose (key rotation on)",
-    "TLS-only access (bucket policy)",
-    "Object Lock against alteration and early deletion",
-    "least-privilege roles per purpose; reads denied to anyone but the purpose's readers",
-    "server access logging to a separate bucket; public access blocked",
-)
+REGISTER_FORMATS = (MARKDOWN.name, HTML.name, JSON.name)
+"""The report formats the register is written in (``recgov policy register --format``)."""
+
+KMS_ENCRYPTION = "encryption at rest with a customer-managed KMS key per purpose (key rotation on)"
+S3_ENCRYPTION = "encryption at rest (SSE-S3, required by S3 log delivery)"
+TLS_ONLY = "TLS-only access (bucket policy)"
+OBJECT_LOCK = "Object Lock against alteration and early deletion"
+LEAST_PRIVILEGE = "least-privilege roles per purpose; reads denied to anyone but the purpose's readers"
+LOGGING = "server access logging to a separate bucket; public access blocked"
+
+
+def security_measures(kind: PurposeTraits) -> list[str]:
+    """The security measures (Art. 30(1)(g), Art. 32) of a purpose's bucket: its own KMS key unless S3's
+    log delivery forbids one, and Object Lock where the purpose may be locked."""
+    return [KMS_ENCRYPTION if kind.kms else S3_ENCRYPTION, TLS_ONLY, *([OBJECT_LOCK] if kind.lock_modes else []),
+            LEAST_PRIVILEGE, LOGGING]
 
 
 def derived_text(p: PurposePolicy) -> str | None:
@@ -56,9 +66,6 @@ def register_entries(policy: Policy) -> list[dict[str, Any]]:
     for p in policy:
         spec = render_bucket(p)
         kind = traits(p.purpose)
-        security = list(SECURITY)
-        if not kind.kms:
-            security = ["encryption at rest (SSE-S3, required by S3 log delivery)", *SECURITY[1:2], *SECURITY[3:]]
         entries.append(
             {
                 "purpose": str(p.purpose),
@@ -72,12 +79,12 @@ def register_entries(policy: Policy) -> list[dict[str, Any]]:
                 "retention_days": p.retention_days,
                 "erasure_time_limit": (
                     f"every copy gone within {spec.worst_case.days} days of recording "
-                    f"(legal maximum {spec.legal_max_days} days, {RULES[spec.rules[0]].id})"
+                    f"(legal maximum {spec.legal_max_days} days, {kind.limit.rule})"
                 ),
                 "sampling": (f"at most {p.sampling_rate:.0%} of calls, at random" if p.sampling_rate else None),
                 "derived_data": derived_text(p),
                 "analytics": analytics_text(p),
-                "security_measures": security,
+                "security_measures": security_measures(kind),
                 "citations": [RULES[r].citation for r in (*spec.rules, "R9", *(("R11", "R14") if p.analytics else ()))],
             }
         )
@@ -93,13 +100,16 @@ def controller_rows(controller: Controller) -> list[tuple[str, str]]:
 
 
 def render_register(policy: Policy, fmt: str, controller: Controller | None = None) -> str:
-    """The register as ``markdown``, ``html`` or ``json``; ``controller`` from the policy file's
-    ``controller:`` section (Art. 30(1)(a) and (e)), each missing item shown as not configured."""
+    """The register in one of :data:`REGISTER_FORMATS` (``markdown``, ``html`` or ``json``); ``controller``
+    from the policy file's ``controller:`` section (Art. 30(1)(a) and (e)), each missing item shown as not
+    configured."""
+    if fmt not in REGISTER_FORMATS:
+        raise UnknownFormatError(f"the register is written as {', '.join(REGISTER_FORMATS)}, not {fmt!r}")
     entries = register_entries(policy)
     controller = controller or Controller()
     rows = controller_rows(controller)
     missing = controller.missing()
-    if fmt == "json":
+    if fmt == JSON.name:
         doc = {"policy_digest": policy.digest,
                "controller": {k: getattr(controller, k) for k in CONTROLLER_LABELS},
                "missing": missing, "entries": entries}
@@ -117,7 +127,7 @@ def render_register(policy: Policy, fmt: str, controller: Controller | None = No
         ("derived_data", "Derived data kept"),
         ("analytics", "Speech analytics"),
     ]
-    if fmt == "html":
+    if fmt == HTML.name:
         parts = [
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
             "<title>Record of processing activities (GDPR Art. 30)</title>",

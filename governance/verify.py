@@ -72,7 +72,7 @@ def _undiscovered(bucket: str, reason: str) -> Result:
     )
 
 
-def judge(
+def judge_snapshots(
     targets: Sequence[Target],
     policy: Policy,
     snapshots: Mapping[str, BucketSnapshot],
@@ -146,7 +146,7 @@ def verify(
     clients = clients or make_clients(endpoint_url=endpoint_url, region=region, session=session,
                                       max_workers=max_workers)
     snapshots = collect_targets(clients, targets, max_workers)
-    results = judge(targets, policy, snapshots, outputs=outputs, principals_config=principals_config)
+    results = judge_snapshots(targets, policy, snapshots, outputs=outputs, principals_config=principals_config)
     results.extend(_undiscovered(name, reason) for name, reason in sorted((undiscovered or {}).items()))
     target_info: dict[str, Any] = {
         "source": source or ("stack-outputs" if outputs is not None else "buckets"),

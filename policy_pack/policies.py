@@ -1,8 +1,8 @@
 """The recgov policies: the governance checks, run at ``pulumi preview`` on the planned stack.
 
 Nothing here decides a number or words a finding. The stack's governed buckets are read into
-snapshots (:mod:`policy_pack.planned`), judged by :func:`governance.verify.judge` against the policy
-loaded by :mod:`lifecycle.loader` and rendered by :mod:`lifecycle.render`, and each finding's own
+snapshots (:mod:`policy_pack.planned`), judged by :func:`governance.verify.judge_snapshots` against the
+policy loaded by :mod:`lifecycle.loader` and rendered by :mod:`lifecycle.render`, and each finding's own
 sentence is reported. What this module adds is only which finding blocks and which warns.
 """
 
@@ -29,7 +29,7 @@ from pulumi_policy import (
 from governance.checks import CHECKS
 from governance.model import Result, Status
 from governance.targets import Target
-from governance.verify import judge
+from governance.verify import judge_snapshots
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy, load_policy_file
 from lifecycle.policy import Policy as RetentionPolicy
@@ -170,7 +170,7 @@ def evaluate(resources: Sequence[Any], config: Mapping[str, Any], stack_config: 
     planned = snapshots(resources, buckets)
     targets = [Target(b.name, b.purpose) for b in buckets]
     urns = {b.name: b.resource.urn for b in buckets}
-    results = judge(targets, policy, planned)
+    results = judge_snapshots(targets, policy, planned)
     return Evaluation(tuple(Finding(r, urns[r.resource]) for r in results), untagged=untagged,
                       governed=len(buckets))
 

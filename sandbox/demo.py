@@ -20,7 +20,7 @@ from typing import Any
 
 from governance.audit.run import Options, audit_objects, proportionality_report
 from governance.model import ExitCode, Report, Status
-from governance.report import FORMATS, render
+from governance.report import FORMATS
 from governance.report.common import counts, plural
 from governance.report.html import render_combined
 from governance.targets import Target
@@ -38,8 +38,6 @@ from sandbox.seed import SeedResult, bucket_policies_lifted, seed
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK = "dev"
-EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "junit": "junit.xml",
-              "sarif": "sarif"}
 PLATFORMS = ("recgov", "amazon-connect")
 """Where the demo's recordings come from: recgov's own convention, or Amazon Connect."""
 OVER_RECORDED = "AGENT-03"
@@ -184,9 +182,9 @@ def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80, plat
                                                contact_records=records.url)
             run.audits.append(ratio)
     for report in run.reports:
-        for fmt in FORMATS:
-            path = out_dir / f"{report.kind}.{EXTENSIONS.get(fmt, fmt)}"
-            path.write_text(render(report, fmt), encoding="utf-8")
+        for fmt in FORMATS.values():
+            path = out_dir / fmt.file_name(report.kind)
+            path.write_text(fmt.render(report), encoding="utf-8")
             run.written.append(path)
     combined = out_dir / "report.html"
     combined.write_text(render_combined(run.reports), encoding="utf-8")

@@ -7,7 +7,7 @@ protection, purpose-only access) and yields one finding per bucket naming what i
 from __future__ import annotations
 
 from governance.checks.base import Check, Expected
-from governance.checks.policy_semantics import judge, public_allows
+from governance.checks.policy_semantics import judge_deny_requirement, public_allows
 from governance.collect.snapshot import BucketSnapshot
 from governance.model import CheckMeta, Result, Severity
 
@@ -36,7 +36,7 @@ def _run(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Result]:
     titles = ", ".join(r.title for r in reqs)
     if not obs.is_present:
         return check.failed(exp, f"{exp.label} has no bucket policy; it must deny {titles}.", obs.evidence(), required)
-    verdicts = {r.sid: judge(obs.value, snap.arn, r) for r in reqs}
+    verdicts = {r.sid: judge_deny_requirement(obs.value, snap.arn, r) for r in reqs}
     broken = [f"{sid} ({v.problem})" for sid, v in verdicts.items() if not v.holds]
     if broken:
         return check.failed(exp, f"{exp.label} has a bucket policy lacking {'; '.join(broken)}; it must enforce "

@@ -161,7 +161,7 @@ class Verdict:
     problem: str = ""
 
 
-def judge(document: Mapping[str, Any], bucket_arn: str, req: DenyRequirement) -> Verdict:
+def judge_deny_requirement(document: Mapping[str, Any], bucket_arn: str, req: DenyRequirement) -> Verdict:
     """Whether the policy document has the requirement's effect."""
     statements = [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
     qualifying = []

@@ -30,15 +30,13 @@ makes is a small control-plane Get; fifteen seconds is generous, and a hung endp
 ``MAX_ATTEMPTS + 1`` such waits (plus backoff) per read instead of an hour."""
 
 DEFAULT_WORKERS = 8
-"""Buckets collected at once; each bucket's reads are sequential. Measured on 500 buckets with a
-simulated 20 ms round trip (``python -m bench.verify_load``, two runs), eight workers are four to six
-times as fast as one, and 16, 32 or 64 no faster beyond the runs' noise. More also defeat connection
-reuse on AWS, where S3's virtual-hosted addressing gives each bucket its own host name: botocore keeps
-connection pools for ten hosts (least recently used out first; botocore's Config cannot change it),
-so with more than ten buckets in flight most requests open a new TCP and TLS connection: 5,509 and
-5,778 connections for 6,998 requests at 16 workers, 507 at eight; on 30 buckets, one per bucket up to
-ten workers, 221 at eleven. Eight leave room for a redirect's second host. Fewer requests in flight
-also keep verify further from S3's and KMS's request-rate throttling."""
+"""Buckets collected at once; each bucket's reads are sequential. Collection waits on round trips, so a
+few workers overlap them; more gain nothing measurable and cost connections: on AWS each bucket is a
+host name of its own (virtual-hosted addressing) and botocore keeps connection pools for ten hosts
+only (its Config cannot change that), so beyond ten buckets in flight most requests would open a new
+TCP and TLS connection. Eight leave room for a redirect's second host, and fewer requests in flight
+keep verify further from S3's and KMS's request-rate throttling. The measurements, with their command
+and date: docs/performance.md, "Load"."""
 
 FALLBACK_REGION = "us-east-1"
 """Used when neither ``--region`` nor the environment names one: S3 answers for every bucket there

@@ -8,9 +8,15 @@ from typing import Any
 
 import click
 
-from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, aws_options, effective_policy, fail_usage
 from governance.commands.output import ARCHIVE_OPTION, emit
-from governance.report import FORMATS
+from governance.commands.shared import (
+    POLICY_OPTION,
+    REPORT_FORMAT_OPTION,
+    STACK_CONFIG_OPTION,
+    aws_options,
+    effective_policy,
+    fail_usage,
+)
 from governance.targets import TargetError, parse_bucket_option
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
@@ -46,11 +52,9 @@ def _source_purpose(source: str, purpose: str | None) -> Purpose:
             found = infer_purpose(parse_s3_url(source)[0])
         except ValueError as err:
             fail_usage(str(err))
-            raise
         if found is not None:
             return found
     fail_usage(f"the purpose of {source} cannot be told from its name; give it with --purpose.")
-    raise AssertionError("unreachable: fail_usage exits")
 
 
 def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], purpose: str | None,
@@ -66,7 +70,6 @@ def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], p
                 bucket, prefix = parse_s3_url(source)
             except ValueError as err:
                 fail_usage(str(err))
-                raise
             plans.append(Planned(S3Source(s3(), bucket, (prefix,)), chosen))
         elif "://" in source:
             fail_usage(f"{source!r} is neither a local directory nor an s3://BUCKET/PREFIX URL.")
@@ -79,13 +82,11 @@ def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], p
             target = parse_bucket_option(value)
         except TargetError as err:
             fail_usage(str(err))
-            raise
         chosen = policy[target.purpose]
         found = bucket_source(s3(), target.bucket, chosen)
         if found is None:
             fail_usage(f"--bucket {value!r}: the policy keeps no analysis files for {target.purpose} (no analysis "
                        "kind under its derived data); give their s3://BUCKET/PREFIX instead.")
-            raise AssertionError("unreachable: fail_usage exits")
         plans.append(Planned(found, chosen, explicit=False))
     return plans
 
@@ -101,7 +102,7 @@ def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], p
 @POLICY_OPTION
 @STACK_CONFIG_OPTION
 @aws_options
-@click.option("--format", "fmt", type=click.Choice(tuple(FORMATS)), default="text", show_default=True)
+@REPORT_FORMAT_OPTION
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report to FILE instead of standard output.")
 @ARCHIVE_OPTION

@@ -14,18 +14,18 @@ import click
 from governance.audit.athena import AthenaTarget
 from governance.audit.errors import AccountUnreachableError, AuditInputError
 from governance.audit.run import InventoryTarget, Options, audit_objects, proportionality_report
-from governance.cli import (
+from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
+from governance.commands.shared import (
     OUTPUT_OPTION,
     POLICY_OPTION,
+    REPORT_FORMAT_OPTION,
     STACK_CONFIG_OPTION,
     aws_options,
     effective_policy,
     fail_usage,
     use_aws,
 )
-from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
 from governance.model import ExitCode, Report
-from governance.report import FORMATS
 from governance.targets import Target, TargetError, parse_bucket_option
 from lifecycle.legal import Purpose
 
@@ -42,7 +42,7 @@ SOURCE_OPTIONS = (
 COMMON_OPTIONS = (
     POLICY_OPTION,
     STACK_CONFIG_OPTION,
-    click.option("--format", "fmt", type=click.Choice(tuple(FORMATS)), default="text", show_default=True),
+    REPORT_FORMAT_OPTION,
     OUTPUT_OPTION,
     click.option("--sample", type=click.IntRange(1, 1000), default=10, show_default=True,
                  help="Offending keys shown per finding (the count is always complete)."),
@@ -70,7 +70,6 @@ def parse_as_of(text: str | None) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         fail_usage(f"--as-of {text!r} is not a date such as 2025-06-01 or 2025-06-01T00:00:00Z.")
-        raise  # unreachable: fail_usage exits
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
@@ -82,7 +81,6 @@ def _targets(inventories: tuple[str, ...], buckets: tuple[str, ...], purpose: st
         listed = [parse_bucket_option(b) for b in buckets]
     except TargetError as err:
         fail_usage(str(err))
-        raise
     chosen = Purpose(purpose) if purpose else None
     return [InventoryTarget(i, chosen) for i in inventories], listed
 
@@ -167,7 +165,6 @@ def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...]
         report = audit_objects(policy, inv_targets, listed, options, s3_factory)
     except AuditInputError as err:
         fail_usage(str(err))
-        return
     _emit(replace(report, outage=cause), fmt, output, archive)
 
 
@@ -219,7 +216,6 @@ def proportionality_command(calls: Path | None, contact_records: str | None, tra
         sys.exit(ExitCode.INCOMPLETE)
     except AuditInputError as err:
         fail_usage(str(err))
-        return
     _emit(report, fmt, output, archive)
 
 

@@ -8,12 +8,24 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from governance.cli import fail_unverifiable, fail_usage, output_option
+from governance.commands.shared import fail_unverifiable, fail_usage, output_option
 from governance.model import ExitCode
 from lifecycle.policy import PolicyError
+
+OWN_PACKAGES = frozenset({"governance", "lifecycle", "sandbox"})
+
+
+def emulator_missing(command: str, err: ModuleNotFoundError) -> NoReturn:
+    """Exit 2 saying how to install the emulator extra, when loading the sandbox found a module of it
+    missing (moto's server is an extra: the commands that read an account never need it)."""
+    if (err.name or "").partition(".")[0] in OWN_PACKAGES:
+        raise err  # a module of recgov itself: a fault, not a missing extra
+    fail_usage(f"{command} runs the embedded AWS emulator, which is not installed (no module {err.name!r}); "
+               "install it with pip install 'recgov[emulator]' (make demo does so in a checkout).")
 
 
 @click.group("sandbox")
@@ -34,26 +46,27 @@ def sandbox_deploy(endpoint_url: str, stack: str, output: Path | None) -> None:
     An emulation for trying and testing the toolkit; production deployments use `pulumi up`. Only
     loopback endpoints are accepted. Pulumi.<stack>.yaml is read from the current directory, else
     from beside the program. Deploying again converges on the same resources. Exit 2 when a request
-    or the stack is refused, 3 when the emulator cannot be reached.
+    or the stack is refused, 3 when the emulator cannot be reached. Needs the emulator extra (pip install
+    'recgov[emulator]').
 
     Example: recgov sandbox deploy --endpoint-url http://127.0.0.1:5000 --output outputs.json
     """
     # Pulumi and the sandbox load only for this command: every other command starts faster.
     import pulumi
 
-    from sandbox.deploy import EndpointError, SandboxError, deploy, stack_file
+    try:
+        from sandbox.deploy import EndpointError, SandboxError, deploy, stack_file
+    except ModuleNotFoundError as err:
+        emulator_missing("recgov sandbox deploy", err)
 
     try:
         deployment = deploy(endpoint_url, stack=stack)  # reads Pulumi.<stack>.yaml (stack_file)
     except EndpointError as err:
         fail_unverifiable(str(err))
-        return
     except SandboxError as err:
         fail_usage(str(err))
-        return
     except (PolicyError, pulumi.RunError) as err:
         fail_usage(str(err))
-        return
     for skipped in deployment.skipped:
         click.echo(f"not applied: {skipped.name} ({skipped.type}): {skipped.reason}.", err=True)
     text = deployment.outputs_json()
@@ -88,11 +101,15 @@ def demo_command(out_dir: Path, inject_drift: bool, platform: str) -> None:
     layout (connect/acme/CallRecordings) and the calls are its contact records (gzip JSON Lines by
     day, some delivered twice), written to --out and to an S3 prefix proportionality reads; --drift
     then also records every call of one agent. An emulation for trying and testing; production
-    deployments use `pulumi up`. Exit 0 when compliant, 1 with --drift (or any violation).
+    deployments use `pulumi up`. Exit 0 when compliant, 1 with --drift (or any violation). Needs the
+    emulator extra (pip install 'recgov[emulator]'; make demo installs it).
 
     Example: recgov demo --out reports --platform amazon-connect
     """
-    from sandbox.demo import run_demo, summary_lines
+    try:
+        from sandbox.demo import run_demo, summary_lines
+    except ModuleNotFoundError as err:
+        emulator_missing("recgov demo", err)
 
     started = time.perf_counter()
     run = run_demo(out_dir, inject_drift=inject_drift, platform=platform)

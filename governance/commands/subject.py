@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from governance.cli import POLICY_OPTION, STACK_CONFIG_OPTION, aws_options, effective_policy
+from governance.commands.shared import POLICY_OPTION, STACK_CONFIG_OPTION, aws_options, effective_policy
 from governance.model import ExitCode
 from governance.subject import roles
 from governance.subject.callid import CallIdError, check_call_ids

@@ -8,41 +8,28 @@ from pathlib import Path
 
 import click
 
-from governance.cli import (
-    OUTPUT_OPTION,
-    POLICY_OPTION,
-    STACK_CONFIG_OPTION,
-    aws_options,
-    effective_policy,
-    fail_usage,
-    use_aws,
-)
 from governance.collect import make_clients
 from governance.collect.clients import PROBE_CONFIG
 from governance.collect.discover import Discovery, DiscoveryError
 from governance.collect.discover import discover as discover_buckets
 from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
+from governance.commands.shared import (
+    OUTPUT_OPTION,
+    POLICY_OPTION,
+    REPORT_FORMAT_OPTION,
+    STACK_CONFIG_OPTION,
+    aws_options,
+    effective_policy,
+    fail_usage,
+    stack_settings,
+    use_aws,
+)
 from governance.model import ExitCode
-from governance.report import FORMATS
 from governance.targets import StackOutputs, Target, TargetError, parse_bucket_option
 from governance.verify import verify
-from lifecycle.loader import load_policy_file, read_stack_config
+from lifecycle.loader import load_policy_file
 from lifecycle.policy import Policy, PolicyError
-from lifecycle.stack_config import parse_stack_settings
-
-FORMAT_CHOICES = tuple(FORMATS)
-
-
-def _principals_config(stack_config: Path | None) -> dict[str, dict[str, tuple[str, ...]]]:
-    if stack_config is None:
-        return {}
-    try:
-        settings = parse_stack_settings(read_stack_config(stack_config),
-                                        stack=stack_config.stem.removeprefix("Pulumi."))
-    except PolicyError as err:
-        fail_usage(err.problems[0])
-        raise  # unreachable: fail_usage exits
-    return {k: dict(v) for k, v in settings.principals.items()}
+from lifecycle.stack_config import StackSettings
 
 
 @click.command("verify")
@@ -54,7 +41,7 @@ def _principals_config(stack_config: Path | None) -> dict[str, dict[str, tuple[s
               help="A bucket and the purpose it serves (repeatable).")
 @click.option("--discover", is_flag=True, help="Verify every bucket whose recgov:purpose tag names a purpose.")
 @aws_options
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True)
+@REPORT_FORMAT_OPTION
 @OUTPUT_OPTION
 @ARCHIVE_OPTION
 def verify_command(
@@ -84,19 +71,18 @@ def verify_command(
     if chosen != 1:
         fail_usage("give exactly one of --stack-outputs FILE, --bucket NAME=PURPOSE or --discover.")
     use_aws(endpoint_url, region)
-    principals = _principals_config(stack_config)
+    settings = stack_settings(stack_config) if stack_config is not None else None
+    principals = {k: dict(v) for k, v in settings.principals.items()} if settings is not None else {}
     try:
         outputs = StackOutputs.read(stack_outputs) if stack_outputs is not None else None
-        policy, notices = judged_policy(outputs, policy_path, stack_config)
+        policy, notices = judged_policy(outputs, policy_path, stack_config, settings)
         targets: list[Target] | None = [parse_bucket_option(b) for b in buckets] if buckets else None
         cause = None if discover else outage_first(endpoint_url, region)
         clients = make_clients(endpoint_url=endpoint_url, region=region, config=PROBE_CONFIG if cause else None)
     except TargetError as err:
         fail_usage(str(err))
-        return
     except ValueError as err:  # botocore refuses a malformed endpoint URL
         fail_usage(f"--endpoint-url {endpoint_url!r} is not usable ({err}).")
-        return
     source = "stack-outputs" if outputs else "buckets"
     undiscovered: dict[str, str] = {}
     if discover:
@@ -119,8 +105,8 @@ def verify_command(
     sys.exit(int(report.summary.exit_code))
 
 
-def judged_policy(outputs: StackOutputs | None, policy_path: Path | None,
-                  stack_config: Path | None) -> tuple[Policy, list[str]]:
+def judged_policy(outputs: StackOutputs | None, policy_path: Path | None, stack_config: Path | None,
+                  settings: StackSettings | None = None) -> tuple[Policy, list[str]]:
     """The policy to judge against, and a sentence when it is not the one the stack deployed.
 
     Stack outputs carry the settings the program deployed: with neither --policy nor --stack-config
@@ -141,7 +127,7 @@ def judged_policy(outputs: StackOutputs | None, policy_path: Path | None,
             return fallback, notices
         if deployed is not None:
             return deployed, notices
-    policy = effective_policy(policy_path, stack_config)
+    policy = effective_policy(policy_path, stack_config, settings)
     if deployed_digest and policy.digest != deployed_digest:
         if given:
             options = " and ".join(o for o, v in (("--policy", policy_path), ("--stack-config", stack_config)) if v)

@@ -1,6 +1,7 @@
-"""Report renderers: one judgement, several audiences.
+"""Report formats: one judgement, several audiences, each format declared once in :data:`FORMATS`.
 
-``render(report, fmt)`` turns a :class:`~governance.model.Report` into text for one of ``FORMATS``:
+A :class:`Format` is the name ``--format`` takes, its renderer, the file extension a report is written
+with (the demo's files, the archive's keys) and the content type it is stored with:
 
 - ``text``: a table for a terminal or CI log, summary and verdict on the last line;
 - ``json``: the machine contract of DESIGN section 6 (schema in ``governance/schemas``);
@@ -10,48 +11,103 @@
 - ``junit``: one test case per check and resource, for CI test dashboards;
 - ``sarif``: SARIF 2.1.0 for code scanning, with rule help and citations.
 
-A report with no results is never called compliant: every format says "no results".
+``render(report, fmt)`` turns a :class:`~governance.model.Report` into text in one of them. A report
+with no results is never called compliant: every format says "no results".
+
+Each renderer's module loads when a report is first rendered in it: every command declares its
+``--format`` choices from these records, and one that renders no report (``policy validate`` in a
+pre-commit hook) should not load the HTML report to start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from governance.model import Report
-from governance.report.html import render_html
-from governance.report.json_report import render_json
-from governance.report.junit import render_junit
-from governance.report.markdown import render_markdown
-from governance.report.sarif import render_sarif
-from governance.report.text import render_text
 
 Renderer = Callable[[Report], str]
 
-FORMATS: Mapping[str, Renderer] = MappingProxyType(
-    {
-        "text": render_text,
-        "json": render_json,
-        "markdown": render_markdown,
-        "html": render_html,
-        "junit": render_junit,
-        "sarif": render_sarif,
-    }
-)
-"""Format name -> renderer, in the order the command line lists them."""
+
+@dataclass(frozen=True)
+class Format:
+    """A report format: ``--format`` name, renderer, file extension (no dot) and content type."""
+
+    name: str
+    render: Renderer
+    extension: str
+    content_type: str
+
+    def file_name(self, stem: str) -> str:
+        """``stem`` with this format's extension: ``verify`` -> ``verify.junit.xml``."""
+        return f"{stem}.{self.extension}"
+
+
+def _text(report: Report) -> str:
+    from governance.report.text import render_text
+
+    return render_text(report)
+
+
+def _json(report: Report) -> str:
+    from governance.report.json_report import render_json
+
+    return render_json(report)
+
+
+def _markdown(report: Report) -> str:
+    from governance.report.markdown import render_markdown
+
+    return render_markdown(report)
+
+
+def _html(report: Report) -> str:
+    from governance.report.html import render_html
+
+    return render_html(report)
+
+
+def _junit(report: Report) -> str:
+    from governance.report.junit import render_junit
+
+    return render_junit(report)
+
+
+def _sarif(report: Report) -> str:
+    from governance.report.sarif import render_sarif
+
+    return render_sarif(report)
+
+
+TEXT = Format("text", _text, "txt", "text/plain; charset=utf-8")
+JSON = Format("json", _json, "json", "application/json")
+MARKDOWN = Format("markdown", _markdown, "md", "text/markdown; charset=utf-8")
+HTML = Format("html", _html, "html", "text/html; charset=utf-8")
+JUNIT = Format("junit", _junit, "junit.xml", "application/xml")
+"""``.junit.xml``: still XML to a tool matching ``*.xml``, and says which XML it is."""
+SARIF = Format("sarif", _sarif, "sarif", "application/sarif+json")
+
+FORMATS: Mapping[str, Format] = MappingProxyType({f.name: f for f in (TEXT, JSON, MARKDOWN, HTML, JUNIT, SARIF)})
+"""Format name -> format, in the order the command line lists them."""
 
 
 class UnknownFormatError(ValueError):
     """A report format that :data:`FORMATS` does not have."""
 
 
-def render(report: Report, fmt: str) -> str:
-    """``report`` rendered in format ``fmt`` (a key of :data:`FORMATS`)."""
+def format_named(fmt: str) -> Format:
+    """The format called ``fmt``; :class:`UnknownFormatError` names the choices otherwise."""
     try:
-        renderer = FORMATS[fmt]
+        return FORMATS[fmt]
     except KeyError:
         raise UnknownFormatError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
-    return renderer(report)
 
 
-__all__ = ["FORMATS", "Renderer", "UnknownFormatError", "render"]
+def render(report: Report, fmt: str) -> str:
+    """``report`` rendered in format ``fmt`` (a key of :data:`FORMATS`)."""
+    return format_named(fmt).render(report)
+
+
+__all__ = ["FORMATS", "HTML", "JSON", "JUNIT", "MARKDOWN", "SARIF", "TEXT", "Format", "Renderer",
+           "UnknownFormatError", "format_named", "render"]

@@ -16,6 +16,7 @@ from moto import mock_aws
 from governance.archive import ArchiveError, ArchiveTarget, archive_report
 from governance.cli import main
 from governance.model import Report, Result, Severity, Status
+from governance.report import FORMATS
 
 REGION = "eu-west-3"
 
@@ -52,6 +53,16 @@ def test_archive_writes_report_evidence_and_manifest(s3: Any) -> None:
     body = s3.get_object(Bucket="evidence-locked", Key=keys[1])["Body"].read()
     assert manifest["files"]["report.md"] == "sha256:" + hashlib.sha256(body).hexdigest()
     assert (manifest["object_lock"]["Mode"], manifest["object_lock"]["Days"]) == ("COMPLIANCE", 1824)
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_each_format_is_archived_under_its_own_file_name_and_content_type(s3: Any, fmt: str) -> None:
+    uris = archive_report(report(), fmt, ArchiveTarget.parse("s3://evidence-locked/nightly"), s3)
+    written = {u.rsplit("/", 1)[1]: u.removeprefix("s3://evidence-locked/") for u in uris}
+    name = FORMATS[fmt].file_name("report") if fmt != "json" else "evidence.json"
+    assert name in written, sorted(written)
+    head = s3.head_object(Bucket="evidence-locked", Key=written[name])
+    assert head["ContentType"] == FORMATS[fmt].content_type
 
 
 def test_archived_evidence_cannot_be_deleted_or_replaced(s3: Any) -> None:

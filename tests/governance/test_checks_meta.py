@@ -10,7 +10,7 @@ import pytest
 
 from governance.analytics import catalog as analytics_catalog
 from governance.audit import catalog
-from governance.catalogue import current_section, main, render_catalogue, replace_section
+from governance.check_docs import current_section, main, render_catalogue, replace_section
 from governance.checks import CHECKS, Check
 from governance.checks.base import unknown_principals
 from governance.checks.bucket_policy import GROUPS
@@ -63,7 +63,7 @@ def test_every_bucket_policy_requirement_belongs_to_a_check() -> None:
 
 def test_the_catalogue_is_generated_from_the_registry() -> None:
     assert current_section(CATALOGUE.read_text(encoding="utf-8")) == render_catalogue(), (
-        "run: python -m governance.catalogue --write docs/checks.md")
+        "run: python -m governance.check_docs --write docs/checks.md")
     assert main(["--check", str(CATALOGUE)]) == 0
 
 

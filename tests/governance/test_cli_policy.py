@@ -12,18 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from governance.cli import main
+from tests.governance.cli_runner import recgov
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
-
 
 def test_validate_the_default_and_the_example_stack() -> None:
-    code, out, _ = run("policy", "validate", "--stack-config", str(ROOT / "Pulumi.dev.yaml"))
+    code, out, _ = recgov("policy", "validate", "--stack-config", str(ROOT / "Pulumi.dev.yaml"))
     assert code == 0 and out.startswith("valid: 5 purposes")
 
 
@@ -40,27 +36,27 @@ def test_validate_the_default_and_the_example_stack() -> None:
 def test_validate_refuses_with_exit_2_and_one_sentence(tmp_path: Path, stack: str, fragment: str) -> None:
     path = tmp_path / "Pulumi.bad.yaml"
     path.write_text(stack)
-    code, out, err = run("policy", "validate", "--stack-config", str(path))
+    code, out, err = recgov("policy", "validate", "--stack-config", str(path))
     assert code == 2
     assert fragment in err
     assert "Traceback" not in err + out
 
 
 def test_validate_a_missing_policy_file(tmp_path: Path) -> None:
-    code, _, err = run("policy", "validate", "--policy", str(tmp_path / "none.yaml"))
+    code, _, err = recgov("policy", "validate", "--policy", str(tmp_path / "none.yaml"))
     assert code == 2 and "cannot read the policy file" in err
 
 
 def test_show_formats() -> None:
-    code, out, _ = run("policy", "show", "--format", "json")
+    code, out, _ = recgov("policy", "show", "--format", "json")
     assert code == 0
     doc = json.loads(out)
     quality = next(p for p in doc["purposes"] if p["purpose"] == "quality")
     assert quality["retention_days"] == 90 and quality["worst_case_days"] == 90 and quality["legal_max_days"] == 181
     assert any("NS-57" in c for c in quality["citations"])
-    code, out, _ = run("policy", "show", "--format", "markdown")
+    code, out, _ = recgov("policy", "show", "--format", "markdown")
     assert code == 0 and "| quality | 90 d | 90 d | 181 d (6 months)" in out
-    code, out, _ = run("policy", "show")
+    code, out, _ = recgov("policy", "show")
     assert code == 0 and "policy digest sha256:" in out
 
 

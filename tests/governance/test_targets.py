@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from governance.checks.policy_semantics import judge
+from governance.checks.policy_semantics import judge_deny_requirement
 from governance.targets import StackOutputs, Target, TargetError, parse_bucket_option
 from lifecycle.access import deny_requirements
 from lifecycle.legal import Purpose
@@ -92,10 +92,10 @@ def test_stack_outputs_give_the_exact_principals_and_one_extra_exemption_fails(
     bucket_arn = f"arn:aws:s3:::{outputs.buckets[purpose]}"
     requirements = deny_requirements(purpose, principals, outputs.key_arns.get(purpose),
                                      load_policy()[purpose].retention_days)
-    assert [r.sid for r in requirements if not judge(document, bucket_arn, r).holds] == []
+    assert [r.sid for r in requirements if not judge_deny_requirement(document, bucket_arn, r).holds] == []
     reads = next(s for s in document["Statement"] if s["Sid"] == "DenyReadsOutsidePurpose")
     reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"].append("arn:aws:iam::123456789012:role/someone-else")
-    broken = [r.sid for r in requirements if not judge(document, bucket_arn, r).holds]
+    broken = [r.sid for r in requirements if not judge_deny_requirement(document, bucket_arn, r).holds]
     assert broken == ["DenyReadsOutsidePurpose"], f"{purpose}: {broken}"
 
 
@@ -110,7 +110,7 @@ def _connect_judged(run: ProgramRun, outputs: StackOutputs, purpose: Purpose, do
     bucket_arn = f"arn:aws:s3:::{outputs.buckets[purpose]}"
     requirements = deny_requirements(purpose, principals, outputs.key_arns.get(purpose),
                                      load_policy()[purpose].retention_days)
-    return [r.sid for r in requirements if not judge(document, bucket_arn, r).holds]
+    return [r.sid for r in requirements if not judge_deny_requirement(document, bucket_arn, r).holds]
 
 
 @pytest.mark.parametrize("purpose", list(Purpose))

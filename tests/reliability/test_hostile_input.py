@@ -18,26 +18,24 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from governance.checks import run_checks
-from governance.checks.policy_semantics import judge as judge_requirement
-from governance.checks.policy_semantics import public_allows
-from governance.cli import main
+from governance.checks.policy_semantics import judge_deny_requirement, public_allows
 from governance.collect import make_clients
 from governance.collect.observed import Observed
 from governance.collect.s3 import READS, read
 from governance.model import Status
 from governance.report.html_style import FORMULA_GUARD
 from governance.targets import StackOutputs
-from governance.verify import collect_targets, judge
+from governance.verify import collect_targets, judge_snapshots
 from lifecycle.access import deny_requirements
 from lifecycle.legal import Purpose
 from lifecycle.loader import default_policy_text, load_policy
 from tests.governance.audit.inventories import Row, rewrite_data_file, write_inventory
 from tests.governance.audit.planted import ago
+from tests.governance.cli_runner import recgov
 from tests.governance.support import REGION, Account
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -63,13 +61,6 @@ HOSTILE_TEXT = [
 ]
 hostile = st.sampled_from(HOSTILE_TEXT) | st.text(max_size=60)
 
-
-def invoke(*args: str) -> Result:
-    """Run ``recgov`` in-process and check the one property every test shares: no traceback."""
-    result = CliRunner().invoke(main, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
 
 
 # --- the policy file and the stack config -----------------------------------------------------------
@@ -119,10 +110,10 @@ raw_files = st.binary(max_size=300) | st.sampled_from([
 def test_policy_validate_on_a_mutated_policy_is_0_or_2(doc: Any, tmp_path: Path) -> None:
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    result = invoke("policy", "validate", "--policy", str(path))
-    assert result.exit_code in (0, 2), result.output
-    if result.exit_code == 2:
-        assert result.stdout == "" and result.stderr.startswith("error: ")
+    result = recgov("policy", "validate", "--policy", str(path))
+    assert result.code in (0, 2), result.output
+    if result.code == 2:
+        assert result.out == "" and result.err.startswith("error: ")
 
 
 @SETTINGS
@@ -130,7 +121,7 @@ def test_policy_validate_on_a_mutated_policy_is_0_or_2(doc: Any, tmp_path: Path)
 def test_policy_validate_on_arbitrary_bytes_is_0_or_2(content: bytes, tmp_path: Path) -> None:
     path = tmp_path / "policy.yaml"
     path.write_bytes(content)
-    assert invoke("policy", "validate", "--policy", str(path)).exit_code in (0, 2)
+    assert recgov("policy", "validate", "--policy", str(path)).code in (0, 2)
 
 
 STACK_KEYS = ["purposes", "policyFile", "namePrefix", "deployerArn", "principals", "trustedAccountArn", "amazonConnect",
@@ -153,9 +144,9 @@ def test_policy_validate_on_a_hostile_stack_config_is_0_or_2(
     config.setdefault("recgov:purposes", purposes)
     path = tmp_path / "Pulumi.fuzz.yaml"
     path.write_text(yaml.safe_dump({"config": config}, allow_unicode=True), encoding="utf-8")
-    assert invoke("policy", "validate", "--stack-config", str(path)).exit_code in (0, 2)
+    assert recgov("policy", "validate", "--stack-config", str(path)).code in (0, 2)
     path.write_bytes(b"config: [" + json.dumps(config, default=str).encode()[:50])
-    assert invoke("policy", "validate", "--stack-config", str(path)).exit_code in (0, 2)
+    assert recgov("policy", "validate", "--stack-config", str(path)).code in (0, 2)
 
 
 # --- the calls export and the inventory -------------------------------------------------------------
@@ -206,17 +197,17 @@ def test_proportionality_on_a_hostile_calls_export_is_a_result_or_a_clean_error(
 ) -> None:
     path = tmp_path / "calls.csv"
     path.write_bytes(calls)
-    result = invoke("proportionality", "--calls", str(path), "--inventory", str(inventory), "--format", "json")
-    assert result.exit_code in (0, 1, 2, 3), result.output
-    if result.exit_code != 2:
-        json.loads(result.stdout)  # a result is a whole report
+    result = recgov("proportionality", "--calls", str(path), "--inventory", str(inventory), "--format", "json")
+    assert result.code in (0, 1, 2, 3), result.output
+    if result.code != 2:
+        json.loads(result.out)  # a result is a whole report
 
 
 def test_a_ragged_row_in_the_calls_export_is_a_clean_error(inventory: Path, tmp_path: Path) -> None:
     path = tmp_path / "calls.csv"
     path.write_bytes(b"call_id,agent_id,started_at,transaction_id\r\nC1\r\n")
-    result = invoke("proportionality", "--calls", str(path), "--inventory", str(inventory))
-    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    result = recgov("proportionality", "--calls", str(path), "--inventory", str(inventory))
+    assert result.code == 2 and result.err.startswith("error: ")
 
 
 @st.composite
@@ -248,12 +239,12 @@ def test_audit_objects_on_a_hostile_manifest_is_a_result_or_a_clean_error(data: 
     doc = data.draw(manifests(original))
     try:
         inventory.write_text(json.dumps(doc), encoding="utf-8")
-        result = invoke("audit-objects", "--inventory", str(inventory), "--as-of", "2025-06-01", "--format", "json")
+        result = recgov("audit-objects", "--inventory", str(inventory), "--as-of", "2025-06-01", "--format", "json")
     finally:
         inventory.write_text(json.dumps(original), encoding="utf-8")
-    assert result.exit_code in (0, 1, 2, 3), result.output
-    if result.exit_code == 2:
-        assert result.stdout == "" and result.stderr.startswith("error: ")
+    assert result.code in (0, 1, 2, 3), result.output
+    if result.code == 2:
+        assert result.out == "" and result.err.startswith("error: ")
 
 
 @pytest.mark.parametrize("encoded", ["%FF%FE", "%C3%28", "%00%1B%5B2J", "%ED%A0%80"],
@@ -271,18 +262,18 @@ def test_a_key_that_is_not_utf8_once_decoded_is_a_result_or_a_clean_error(
     (manifest.parent / "manifest.checksum").unlink()
     rewrite_data_file(manifest, lambda raw: gzip.compress(gzip.decompress(raw).replace(b"RAWBYTES", encoded.encode())))
     for fmt in ("text", "json", "markdown", "html", "junit", "sarif"):
-        result = invoke("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01", "--format", fmt)
-        assert result.exit_code in (0, 1, 2, 3), result.output
-        if result.exit_code != 2:
-            assert_inert(result.stdout, fmt)
+        result = recgov("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01", "--format", fmt)
+        assert result.code in (0, 1, 2, 3), result.output
+        if result.code != 2:
+            assert_inert(result.out, fmt)
 
 
 def test_hostile_keys_in_an_inventory_are_rendered_inert(inventory: Path) -> None:
     """Object keys are the one account string S3 lets hold anything: markup, formulas, escapes."""
     for fmt in ("text", "json", "markdown", "html", "junit", "sarif"):
-        result = invoke("audit-objects", "--inventory", str(inventory), "--as-of", "2025-06-01", "--format", fmt)
-        assert result.exit_code in (0, 1, 3)
-        assert_inert(result.stdout, fmt)
+        result = recgov("audit-objects", "--inventory", str(inventory), "--as-of", "2025-06-01", "--format", fmt)
+        assert result.code in (0, 1, 3)
+        assert_inert(result.out, fmt)
 
 
 # --- what is read from the account: bucket policies, tags, any answer -------------------------------
@@ -330,11 +321,11 @@ def test_any_bucket_policy_document_yields_results_never_an_exception(
     if isinstance(document, dict):
         public_allows(document)
         for req in deny_requirements(Purpose.QUALITY, outputs.principals(Purpose.QUALITY, None), None, 90):
-            judge_requirement(document, f"arn:aws:s3:::{bucket}", req)
+            judge_deny_requirement(document, f"arn:aws:s3:::{bucket}", req)
     # Through the collector's own parsing (a non-object is unreadable) and every check.
     observed = read(FakeS3({"Policy": json.dumps(document)}), bucket, next(r for r in READS if r.name == "policy"))
     changed = {**snapshots, bucket: dataclasses.replace(snapshots[bucket], policy=observed)}
-    results = judge(targets, account.policy, changed, outputs=outputs)
+    results = judge_snapshots(targets, account.policy, changed, outputs=outputs)
     policy_results = [r for r in results if r.resource == bucket and r.check.startswith("RG-POLICY")]
     assert policy_results
     if not isinstance(document, dict):
@@ -354,7 +345,7 @@ def test_a_huge_bucket_policy_is_judged(governed: tuple[Account, Any, dict[str, 
     observed = read(FakeS3({"Policy": json.dumps(document)}), bucket, next(r for r in READS if r.name == "policy"))
     changed = {**snapshots, bucket: dataclasses.replace(snapshots[bucket], policy=observed)}
     started = time.monotonic()
-    results = judge(targets, account.policy, changed, outputs=outputs)
+    results = judge_snapshots(targets, account.policy, changed, outputs=outputs)
     assert time.monotonic() - started < 20
     assert any(r.check.startswith("RG-POLICY") and r.resource == bucket for r in results)
 
@@ -394,7 +385,7 @@ def test_hostile_tags_are_judged_and_rendered_inert_in_every_format(
     tag_set = [{"Key": k, "Value": v} for k, v in {**tags, "recgov:purpose": purpose_tag}.items()]
     observed = read(FakeS3({"TagSet": tag_set}), bucket, next(r for r in READS if r.name == "tags"))
     changed = {**snapshots, bucket: dataclasses.replace(snapshots[bucket], tags=observed)}
-    results = judge(targets, account.policy, changed, outputs=outputs)
+    results = judge_snapshots(targets, account.policy, changed, outputs=outputs)
     tag_result = next(r for r in results if r.check == "RG-PURPOSE-TAG" and r.resource == bucket)
     assert tag_result.status is (Status.PASS if purpose_tag == "quality" else Status.FAIL)
     report = Report(results=tuple(results), target={"buckets": {bucket: purpose_tag}}, policy_digest="d",
@@ -418,10 +409,9 @@ def test_hostile_settings_on_the_account_end_to_end(account: Account) -> None:
                                 "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/=cmd|calc!A0\x1b"})
     account.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     for fmt in ("text", "json", "markdown", "html", "junit", "sarif"):
-        result = CliRunner().invoke(main, ["verify", "--bucket", f"{bucket}=quality", "--region", REGION,
-                                           "--format", fmt])
-        assert result.exit_code == 1, result.output  # the tag and the public Allow are violations
-        assert_inert(result.stdout, fmt)
+        result = recgov("verify", "--bucket", f"{bucket}=quality", "--region", REGION, "--format", fmt)
+        assert result.code == 1, result.output  # the tag and the public Allow are violations
+        assert_inert(result.out, fmt)
 
 
 def test_run_checks_on_an_unreadable_everything_snapshot_is_all_errors() -> None:

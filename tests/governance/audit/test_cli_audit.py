@@ -10,22 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from governance.cli import main
 from tests.governance.audit.inventories import Row, rewrite_data_file, write_inventory
 from tests.governance.audit.planted import BUCKET, ago, planted_rows
 from tests.governance.audit.test_proportionality import scenario
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.governance.cli_runner import recgov
 
 
 def test_violations_exit_1(tmp_path: Path) -> None:
     manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "CSV")
-    code, out, _ = run("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01")
+    code, out, _ = recgov("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01")
     assert code == 1
     assert "RG-OBJ-AGE" in out and "NON-COMPLIANT" in out
 
@@ -33,14 +27,14 @@ def test_violations_exit_1(tmp_path: Path) -> None:
 def test_compliant_inventory_exits_0(tmp_path: Path) -> None:
     rows = [Row(f"quality/2025/05/{d:02d}/CALL-{d}.wav", ago(32 - d)) for d in range(1, 31)]
     manifest = write_inventory(tmp_path, BUCKET, rows, "Parquet")
-    code, out, _ = run("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01T00:00:00Z")
+    code, out, _ = recgov("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01T00:00:00Z")
     assert code == 0, out
     assert "Verdict: COMPLIANT" in out
 
 
 def test_json_report_has_the_contract_shape_and_the_register(tmp_path: Path) -> None:
     manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "Parquet")
-    code, out, _ = run("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01", "--format", "json")
+    code, out, _ = recgov("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01", "--format", "json")
     doc = json.loads(out)
     assert code == 1
     assert {"schema", "generated_at", "tool_version", "policy_digest", "target", "summary", "results"} <= set(doc)
@@ -61,7 +55,7 @@ def test_bad_inventory_exits_2_with_one_sentence_and_no_report(tmp_path: Path, m
     manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "CSV", files=1)
     (manifest.parent / "manifest.checksum").unlink()
     mutate(manifest)
-    code, out, err = run("audit-objects", "--inventory", str(manifest))
+    code, out, err = recgov("audit-objects", "--inventory", str(manifest))
     assert code == 2
     assert out == ""
     assert words in err and err.count("\n") == 1
@@ -101,7 +95,7 @@ def test_a_csv_row_that_does_not_parse_exits_2_and_reports_nothing(tmp_path: Pat
     manifest = write_inventory(tmp_path, BUCKET, planted_rows(), "CSV", files=1)
     (manifest.parent / "manifest.checksum").unlink()
     _rewrite_first_row(manifest, change)
-    code, out, err = run("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01")
+    code, out, err = recgov("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01")
     assert code == 2, err
     assert out == ""
     assert "cannot be parsed as CSV" in err and err.count("\n") == 1
@@ -120,7 +114,7 @@ def test_a_csv_file_that_does_not_decompress_exits_2_with_its_name(tmp_path: Pat
     (manifest.parent / "manifest.checksum").unlink()
     rewrite_data_file(manifest, change)
     name = Path(json.loads(manifest.read_text(encoding="utf-8"))["files"][0]["key"]).name
-    code, out, err = run("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01")
+    code, out, err = recgov("audit-objects", "--inventory", str(manifest), "--as-of", "2025-06-01")
     assert (code, out) == (2, "")
     assert f"data file {name} cannot be parsed as CSV ({words}" in err and err.count("\n") == 1
     assert "Traceback" not in err
@@ -128,13 +122,13 @@ def test_a_csv_file_that_does_not_decompress_exits_2_with_its_name(tmp_path: Pat
 
 def test_unknown_purpose_and_missing_source_exit_2(tmp_path: Path) -> None:
     manifest = write_inventory(tmp_path, "recordings-archive", [Row("a/b.wav", ago(1))], "CSV")
-    code, _, err = run("audit-objects", "--inventory", str(manifest))
+    code, _, err = recgov("audit-objects", "--inventory", str(manifest))
     assert code == 2 and "--purpose" in err
-    code, _, _ = run("audit-objects", "--inventory", str(manifest), "--purpose", "proof", "--as-of", "2025-06-01")
+    code, _, _ = recgov("audit-objects", "--inventory", str(manifest), "--purpose", "proof", "--as-of", "2025-06-01")
     assert code == 1  # judged once the purpose is given (the key is outside the convention)
-    code, _, err = run("audit-objects")
+    code, _, err = recgov("audit-objects")
     assert code == 2 and "--inventory" in err
-    code, _, err = run("audit-objects", "--inventory", str(manifest), "--as-of", "yesterday")
+    code, _, err = recgov("audit-objects", "--inventory", str(manifest), "--as-of", "yesterday")
     assert code == 2 and "--as-of" in err
 
 
@@ -144,7 +138,7 @@ def test_agent_month_table_is_in_the_report(tmp_path: Path, fmt: str) -> None:
     args = ["proportionality", "--calls", str(calls), "--format", fmt]
     for inv in inventories:
         args += ["--inventory", inv.location]
-    code, out, _ = run(*args)
+    code, out, _ = recgov(*args)
     assert code == 1
     assert "agent_months" in out
     for agent in ("A25", "A45", "A100"):
@@ -154,8 +148,8 @@ def test_agent_month_table_is_in_the_report(tmp_path: Path, fmt: str) -> None:
 @pytest.mark.parametrize("fmt", ["junit", "sarif"])
 def test_proportionality_renders_in_ci_formats(tmp_path: Path, fmt: str) -> None:
     calls, inventories = scenario(tmp_path)
-    code, out, _ = run("proportionality", "--calls", str(calls), "--inventory", inventories[0].location,
-                       "--format", fmt)
+    code, out, _ = recgov("proportionality", "--calls", str(calls), "--inventory", inventories[0].location,
+                          "--format", fmt)
     assert code == 1
     assert "RG-PROP-RATE" in out
 
@@ -164,12 +158,12 @@ def test_bad_calls_file_exits_2(tmp_path: Path) -> None:
     _, inventories = scenario(tmp_path)
     calls = tmp_path / "calls.csv"
     calls.write_text("call_id,agent_id,started_at,transaction_id\nC1,A,2025-05-01 08:00,\n")
-    code, out, err = run("proportionality", "--calls", str(calls), "--inventory", inventories[0].location)
+    code, out, err = recgov("proportionality", "--calls", str(calls), "--inventory", inventories[0].location)
     assert code == 2 and out == ""
     assert "ISO 8601 UTC" in err
 
 
 def test_both_commands_are_documented() -> None:
     for command in ("audit-objects", "proportionality"):
-        code, out, _ = run(command, "--help")
+        code, out, _ = recgov(command, "--help")
         assert code == 0 and "Example:" in out

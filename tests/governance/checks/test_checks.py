@@ -14,7 +14,7 @@ from governance.checks import CHECKS
 from governance.collect import Observed, make_clients
 from governance.model import Severity, Status
 from governance.targets import StackOutputs, Target
-from governance.verify import collect_targets, judge
+from governance.verify import collect_targets, judge_snapshots
 from lifecycle.access import log_delivery_statement
 from lifecycle.legal import Purpose
 from lifecycle.render import inventory_configuration, lifecycle_rules
@@ -399,7 +399,7 @@ def test_an_unreadable_setting_is_an_error(account: Account, check_id: str, purp
     snapshots = collect_targets(make_clients(region="eu-west-3"), targets)
     name = account.bucket(purpose)
     snapshots[name] = unreadable_snapshot(snapshots[name], *fields)
-    results = [r for r in judge(targets, account.policy, snapshots, outputs=outputs)
+    results = [r for r in judge_snapshots(targets, account.policy, snapshots, outputs=outputs)
                if r.check == check_id and r.resource == name]
     assert [r.status for r in results] == [Status.ERROR]
     assert "could not be read" in results[0].message and "AccessDenied" in results[0].message
@@ -411,7 +411,7 @@ def test_the_log_buckets_unreadable_lifecycle_is_an_error_for_the_logging_check(
     snapshots = collect_targets(make_clients(region="eu-west-3"), targets)
     logs = account.bucket(L)
     snapshots[logs] = unreadable_snapshot(snapshots[logs], "lifecycle")
-    results = judge(targets, account.policy, snapshots, outputs=outputs)
+    results = judge_snapshots(targets, account.policy, snapshots, outputs=outputs)
     logging = [r for r in results if r.check == "RG-ACCESS-LOGGING"]
     assert logging and {r.status for r in logging} == {Status.ERROR}
 
@@ -432,7 +432,7 @@ def test_an_allow_to_everyone_fails_critically(account: Account) -> None:
     doc["Statement"] = [*doc["Statement"], {"Sid": "Open", "Effect": "Allow", "Principal": "*",
                                             "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]
     snapshots[name] = dataclasses.replace(snapshots[name], policy=Observed.present(doc))
-    found = [r for r in judge(targets, account.policy, snapshots, outputs=outputs)
+    found = [r for r in judge_snapshots(targets, account.policy, snapshots, outputs=outputs)
              if r.check == "RG-POLICY-NO-PUBLIC-ALLOW" and r.resource == name]
     assert [(r.status, r.severity) for r in found] == [(Status.FAIL, Severity.CRITICAL)]
     assert "Open" in found[0].message
@@ -474,7 +474,7 @@ def test_inventory_states_moto_cannot_store(account: Account, change: dict[str, 
     observed = snapshots[name].inventory
     replaced = Observed.absent(**where) if change is None else Observed.present(observed.value | change, **where)
     snapshots[name] = dataclasses.replace(snapshots[name], inventory=replaced)
-    results = [r for r in judge(targets, account.policy, snapshots, outputs=outputs)
+    results = [r for r in judge_snapshots(targets, account.policy, snapshots, outputs=outputs)
                if r.check == "RG-INVENTORY-DAILY" and r.resource == name]
     assert [r.status for r in results] == [Status.FAIL]
     assert fragment in results[0].message
@@ -494,7 +494,7 @@ def test_the_key_state_check_judges_every_state_kms_reports(account: Account, st
     name = account.bucket(P)
     key = {**snapshots[name].kms_key.value, "KeyState": state}
     snapshots[name] = dataclasses.replace(snapshots[name], kms_key=Observed.present(key, source="test"))
-    [result] = [r for r in judge(targets, account.policy, snapshots, outputs=outputs)
+    [result] = [r for r in judge_snapshots(targets, account.policy, snapshots, outputs=outputs)
                 if r.check == "RG-KMS-KEY-ENABLED" and r.resource == name]
     assert result.status is status, result.message
     assert result.severity is Severity.CRITICAL  # proof: the key guards evidence for legal claims

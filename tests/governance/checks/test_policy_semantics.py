@@ -11,7 +11,7 @@ import pytest
 
 from bench.fleet import principals_for
 from governance.checks.base import unknown_principals
-from governance.checks.policy_semantics import judge, public_allows
+from governance.checks.policy_semantics import judge_deny_requirement, public_allows
 from lifecycle.access import bucket_policy_document, deny_requirements
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy
@@ -24,7 +24,7 @@ RENDERED = bucket_policy_document(ARN, REQS)
 
 
 def holds_all(doc: dict[str, Any], reqs: Any = REQS) -> list[str]:
-    return [f"{r.sid}: {v.problem}" for r in reqs if not (v := judge(doc, ARN, r)).holds]
+    return [f"{r.sid}: {v.problem}" for r in reqs if not (v := judge_deny_requirement(doc, ARN, r)).holds]
 
 
 def statements() -> list[dict[str, Any]]:

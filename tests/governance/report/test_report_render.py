@@ -23,7 +23,7 @@ def test_formats_cannot_be_changed_at_run_time() -> None:
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_render_dispatches_to_the_format(sample_report: Report, fmt: str) -> None:
     out = render(sample_report, fmt)
-    assert out == FORMATS[fmt](sample_report)
+    assert out == FORMATS[fmt].render(sample_report)
     assert out.endswith("\n")
     assert "acme-rec-quality" in out
 
@@ -51,3 +51,11 @@ def test_every_format_renders_hostile_values_without_raw_control_characters(host
 def test_unknown_format_is_a_clear_error(sample_report: Report) -> None:
     with pytest.raises(UnknownFormatError, match="unknown report format 'pdf'; choose one of text, json"):
         render(sample_report, "pdf")
+
+
+def test_each_format_has_one_extension_and_content_type() -> None:
+    extensions = [f.extension for f in FORMATS.values()]
+    assert len(set(extensions)) == len(extensions)
+    assert FORMATS["junit"].file_name("verify") == "verify.junit.xml"
+    assert all(f.content_type for f in FORMATS.values())
+
