@@ -298,23 +298,36 @@ def subject_group() -> None:
 @subject_options
 @click.option("--inventory", "inventories", multiple=True, metavar="MANIFEST",
               help="Search an S3 Inventory manifest.json (local or s3://) instead of listing; repeatable.")
+@click.option("--engine", type=click.Choice(["duckdb", "athena"]), default="duckdb", show_default=True,
+              help="With --inventory: duckdb reads the inventory's files here; athena queries its table in place.")
+@click.option("--athena-database", default=None, help="Athena database holding the inventory table.")
+@click.option("--athena-table", default=None, help="Athena table over the inventory (see docs/athena.md).")
+@click.option("--athena-workgroup", default="primary", show_default=True)
+@click.option("--athena-output", default=None, metavar="S3_URL", help="Query result location (s3://...).")
 @target_options
 def find_command(call_ids: tuple[str, ...], numbers: tuple[str, ...], contact_records: str | None,
-                 inventories: tuple[str, ...], policy_path: Path | None, stack_config: Path | None,
-                 stack_outputs: Path | None, buckets: tuple[str, ...], purposes: tuple[str, ...],
-                 endpoint_url: str | None, region: str | None, fmt: str, output: Path | None) -> None:
+                 inventories: tuple[str, ...], engine: str, athena_database: str | None, athena_table: str | None,
+                 athena_workgroup: str, athena_output: str | None, policy_path: Path | None,
+                 stack_config: Path | None, stack_outputs: Path | None, buckets: tuple[str, ...],
+                 purposes: tuple[str, ...], endpoint_url: str | None, region: str | None, fmt: str,
+                 output: Path | None) -> None:
     """Every stored version, delete marker and derived copy of the calls, read-only.
 
     Each with its purpose, lock (mode, retain-until), the lifecycle's worst-case end, and legal hold.
     Matching is exact on the call id the purpose's key layout extracts: C1 never matches C10.
     With --inventory, the inventory's files are read instead (checksums verified; --purpose names the
-    bucket's purpose when its name does not). --customer-number with --contact-records searches the
+    bucket's purpose when its name does not); with --engine athena, one query over the inventory's
+    Athena table finds every call's versions in the delivery. --customer-number with --contact-records searches the
     contacts whose CustomerEndpoint.Address is that number. Exit 0 (also when nothing is stored or
     the number has no contact), 2 bad input, 3 a bucket or a lock could not be read.
 
     Example: recgov subject find --call-id CALL-1 --stack-outputs outputs.json
     """
+    athena = athena_target(engine, inventories, athena_database, athena_table, athena_workgroup, athena_output)
     request = requested(call_ids, numbers, contact_records, endpoint_url, region, what=None)
+    if athena is not None:
+        athena_find(request, inventories[0], athena, purposes, policy_path, stack_config, endpoint_url, region, fmt,
+                    output)
     if inventories:
         inventory_find(request, inventories, purposes, policy_path, stack_config, fmt, output)
     ctx = make_context(policy_path, stack_config, stack_outputs, buckets, endpoint_url, region)
@@ -339,6 +352,63 @@ def inventory_find(request: Request, inventories: Sequence[str], purposes: Seque
     except (AuditInputError, InventoryPurposeError) as err:
         fail(str(err), ExitCode.USAGE)
     show_found(found, request, policy.digest, ", ".join(inventories), fmt, output)
+
+
+def athena_target(engine: str, inventories: Sequence[str], database: str | None, table: str | None,
+                  workgroup: str, output: str | None) -> Any:
+    """The Athena table to query with ``--engine athena`` (None with duckdb), or exit 2."""
+    from governance.audit.athena import AthenaTarget
+
+    if engine != "athena":
+        if database or table or output:
+            fail("--athena-database, --athena-table and --athena-output go with --engine athena.", ExitCode.USAGE)
+        return None
+    if len(inventories) != 1 or not inventories[0].startswith("s3://"):
+        fail("--engine athena searches exactly one --inventory s3://.../manifest.json (the delivery its table "
+             "holds).", ExitCode.USAGE)
+    if not database or not table:
+        fail("--engine athena needs --athena-database and --athena-table.", ExitCode.USAGE)
+    return AthenaTarget(database, table, workgroup, output)
+
+
+def athena_find(request: Request, location: str, target: Any, purposes: Sequence[str], policy_path: Path | None,
+                stack_config: Path | None, endpoint_url: str | None, region: str | None, fmt: str,
+                output: Path | None) -> NoReturn:
+    """``find --engine athena``: the same output, from one Athena query over the inventory table."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from governance.audit.athena import verify_etags
+    from governance.audit.errors import AuditInputError
+    from governance.audit.files import read_s3_manifest
+    from governance.audit.run import infer_purpose
+    from governance.subject.athena import find_in_athena
+    from governance.subject.stored import Scope
+
+    if len(purposes) > 1:
+        fail("with --inventory, --purpose names the inventoried bucket's purpose: give it once.", ExitCode.USAGE)
+    policy = effective_policy(policy_path, stack_config)
+    found = Found()
+    try:
+        session = boto3.session.Session(region_name=region)
+        s3, athena, glue = (session.client(name, endpoint_url=endpoint_url) for name in ("s3", "athena", "glue"))
+    except ValueError as err:  # botocore refuses a malformed endpoint URL
+        fail(f"--endpoint-url {endpoint_url!r} is not usable ({err}).", ExitCode.USAGE)
+    try:
+        manifest = read_s3_manifest(location, s3)
+        chosen = Purpose(purposes[0]) if purposes else infer_purpose(manifest.source_bucket)
+        if chosen is None:
+            fail(f"{location}: the purpose of bucket {manifest.source_bucket} cannot be told from its name; give it "
+                 "with --purpose.", ExitCode.USAGE)
+        if request.ids:
+            verify_etags(s3, manifest)
+            found = find_in_athena(athena, glue, target, manifest, Scope(manifest.source_bucket, policy[chosen]),
+                                   request.ids)
+    except AuditInputError as err:
+        fail(str(err), ExitCode.USAGE)
+    except (ClientError, BotoCoreError) as err:
+        fail(f"{location}: the inventory could not be queried ({err}).", ExitCode.INCOMPLETE)
+    show_found(found, request, policy.digest, f"{location} (Athena {target.relation})", fmt, output)
 
 
 def show_found(found: Found, request: Request, digest: str, target: str, fmt: str, output: Path | None) -> NoReturn:
