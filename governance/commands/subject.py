@@ -142,7 +142,7 @@ def requested(call_ids: tuple[str, ...], numbers: tuple[str, ...], records: str 
     ``what`` is what the command would have done: a number without a contact then exits 2 (nothing
     to act on); None (``find``) notes it and goes on.
     """
-    from governance.subject.customers import CustomerNumberError, check_numbers, contacts_of
+    from governance.subject.customers import CustomerNumberError, RecordsUnreachableError, check_numbers, contacts_of
 
     try:
         checked = check_numbers(numbers, records)
@@ -164,6 +164,8 @@ def requested(call_ids: tuple[str, ...], numbers: tuple[str, ...], records: str 
         contacts = contacts_of(checked, records, s3)
     except CustomerNumberError as err:
         fail(str(err), ExitCode.USAGE)
+    except RecordsUnreachableError as err:
+        fail(str(err), ExitCode.INCOMPLETE)
     except ValueError as err:  # botocore refuses a malformed endpoint URL
         fail(f"--endpoint-url {endpoint_url!r} is not usable ({err}).", ExitCode.USAGE)
     notes = []

@@ -24,6 +24,11 @@ class CustomerNumberError(ValueError):
     """A customer number or its contact records cannot be used; the message is one sentence."""
 
 
+class RecordsUnreachableError(RuntimeError):
+    """The S3 location of the contact records cannot be reached at all (no endpoint, no credentials): the
+    search is unverifiable, not refused; the message is one sentence."""
+
+
 def check_number(number: str) -> str:
     """The number with its spaces removed, or a :class:`CustomerNumberError` saying what E.164 needs."""
     compact = number.replace(" ", "")
@@ -49,17 +54,38 @@ def check_numbers(numbers: Sequence[str], records: str | None) -> tuple[str, ...
 def contacts_of(numbers: Sequence[str], records: str, s3_factory: Callable[[], Any]) -> dict[str, list[str]]:
     """Per checked number, the contact ids whose customer it was (sorted; empty when none).
 
-    Raises :class:`CustomerNumberError` when the records cannot be read or are not JSON contact records.
+    Raises :class:`CustomerNumberError` when the records cannot be read or are not JSON contact records,
+    :class:`RecordsUnreachableError` when their S3 endpoint cannot be reached.
     """
     from governance.audit.contact_records import contacts_of_addresses, record_files
     from governance.audit.errors import ContactRecordsError
     from governance.audit.source import connect
 
+    client = s3_factory() if records.startswith("s3://") else None
+    if client is not None:
+        _reach(client, records)
     con = connect()
     try:
-        with record_files(records, s3_factory) as files:
+        with record_files(records, lambda: client) as files:
             return contacts_of_addresses(con, files, records, numbers)
     except ContactRecordsError as err:
         raise CustomerNumberError(str(err)) from None
     finally:
         con.close()
+
+
+def _reach(s3: Any, records: str) -> None:
+    """Raise :class:`RecordsUnreachableError` when S3 does not answer at all; an answer, even a refusal, is
+    left to the reader, whose sentence names the location and the cause."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    bucket, _, prefix = records.removeprefix("s3://").partition("/")
+    if not bucket:
+        return
+    try:
+        s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+    except ClientError:
+        return
+    except BotoCoreError as err:
+        raise RecordsUnreachableError(f"{records}: the contact records cannot be reached ({err}); check the "
+                                      "endpoint, the region and the credentials.") from None

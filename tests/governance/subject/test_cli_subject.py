@@ -81,3 +81,14 @@ def test_a_number_without_contact_is_said_by_find_and_refused_by_export(tmp_path
     exported = CliRunner().invoke(main, ["subject", "export", "--customer-number", "+49301234567", "--contact-records",
                                          records, "--out", str(tmp_path / "out"), "--bucket", "b=quality"])
     assert exported.exit_code == 2 and "Nothing was exported." in exported.output
+
+
+def test_contact_records_out_of_reach_are_unverifiable_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    result = CliRunner().invoke(main, ["subject", "find", "--customer-number", "+33123456789", "--contact-records",
+                                       "s3://ctr/connect/", "--bucket", "b=quality", "--region", "eu-west-3",
+                                       "--endpoint-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("error: s3://ctr/connect/: the contact records cannot be reached")
+    assert result.output.count("\n") == 1
