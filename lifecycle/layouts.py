@@ -24,6 +24,8 @@ _MONTH = "(0[1-9]|1[0-2])"
 _DAY = "(0[1-9]|[12][0-9]|3[01])"
 _EXT = "[.][A-Za-z0-9]+"
 _ISO = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z"
+_CONNECT_TIME = "[0-9]{8}T[0-9]{2}:[0-9]{2}_UTC"
+"""The time Contact Lens writes in an email analysis's name, as Connect does in a recording's: 20250314T09:30_UTC."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,9 @@ class KeyLayout:
     prefix_required: bool = False
     derived: tuple[DerivedKind, ...] = ()
     """The derived objects the platform writes beside recordings, by default all declared for a purpose."""
+    contact_outputs: tuple[DerivedKind, ...] = ()
+    """Files the platform writes about a contact that has no recording (Contact Lens on a chat or an email):
+    not copies of a recording, so no audit judges them against one, yet a data subject's request reaches them."""
     call_marker: str | None = None
     """Where a recording key's call id starts: after this text, else after ``<prefix>/YYYY/MM/DD/``."""
     call_separator: str = "."
@@ -201,6 +206,25 @@ LAYOUTS: dict[str, KeyLayout] = {
                             f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/_]+)_call_recording_redacted_{_ISO}{_EXT}$",
                             "2025/03/14/6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90_call_recording_redacted_"
                             "2025-03-14T09:41:07Z.wav"),
+            ),
+            # The same admin guide page: chats' and emails' analyses, named by their contact id.
+            contact_outputs=(
+                DerivedKind("chat-analysis", "Contact Lens analysis of a chat", "Analysis/Chat",
+                            f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/_]+)_analysis_{_ISO}[.]json$",
+                            "2025/03/14/6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90_analysis_2025-03-14T09:41:07Z.json"),
+                DerivedKind("chat-analysis-redacted", "Contact Lens analysis of a chat, redacted",
+                            "Analysis/Chat/Redacted",
+                            f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/_]+)_analysis_redacted_{_ISO}[.]json$",
+                            "2025/03/14/6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90_analysis_redacted_"
+                            "2025-03-14T09:41:07Z.json"),
+                DerivedKind("email-analysis", "Contact Lens analysis of an email", "Analysis/Email",
+                            f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/_]+)_analysis_{_CONNECT_TIME}[.]json$",
+                            "2025/03/14/6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90_analysis_20250314T09:41_UTC.json"),
+                DerivedKind("email-analysis-redacted", "Contact Lens analysis of an email, redacted",
+                            "Analysis/Email/Redacted",
+                            f"^{{prefix}}/{_YEAR}/{_MONTH}/{_DAY}/([^/_]+)_analysis_redacted_{_CONNECT_TIME}[.]json$",
+                            "2025/03/14/6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90_analysis_redacted_"
+                            "20250314T09:41_UTC.json"),
             ),
         ),
         KeyLayout(

@@ -116,10 +116,9 @@ class S3Source:
         return f"s3://{self.bucket}/{shown}" if len(self.prefixes) == 1 else f"s3://{self.bucket} ({shown})"
 
     def _keys(self, prefix: str) -> Iterable[str]:
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
-        for page in pages:
-            for obj in page.get("Contents", ()):
-                yield str(obj["Key"])
+        from governance.collect.listing import object_keys
+
+        return object_keys(self.s3, self.bucket, prefix)
 
     def entries(self) -> list[Entry]:
         from botocore.exceptions import BotoCoreError, ClientError

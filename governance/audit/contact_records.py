@@ -165,8 +165,11 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _columns(attribute: str) -> str:
-    """The record's fields the audit reads, typed; every other field is skipped by the parser."""
+def _columns(attribute: str, customer: bool = False) -> str:
+    """The record's fields the audit reads, typed; every other field is skipped by the parser.
+
+    ``customer`` adds ``CustomerEndpoint``, which only the search by a customer's number reads.
+    """
     fields = {
         "ContactId": "VARCHAR",
         "Channel": "VARCHAR",
@@ -177,10 +180,13 @@ def _columns(attribute: str) -> str:
         "Recording": "STRUCT(Location VARCHAR, Status VARCHAR)",
         "Recordings": "STRUCT(Location VARCHAR, Status VARCHAR, StorageType VARCHAR)[]",
     }
+    if customer:
+        fields["CustomerEndpoint"] = "STRUCT(Address VARCHAR, Type VARCHAR)"
     return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in fields.items()) + "}"
 
 
-def _read_json(files: Sequence[RecordFile], attribute: str, filename: bool = False, fmt: str = "auto") -> str:
+def _read_json(files: Sequence[RecordFile], attribute: str, filename: bool = False, fmt: str = "auto",
+               customer: bool = False) -> str:
     """One relation over every file: gzip is told by its magic bytes, not by a suffix Firehose may omit.
 
     ``auto`` tells JSON Lines (split and parsed in parallel) from concatenated objects file by file;
@@ -192,8 +198,8 @@ def _read_json(files: Sequence[RecordFile], attribute: str, filename: bool = Fal
         if chosen:
             paths = "[" + ", ".join(literal(str(f.path)) for f in chosen) + "]"
             parts.append(
-                f"SELECT * FROM read_json({paths}, columns = {_columns(attribute)}, format = {literal(fmt)}, "
-                f"records = true, compression = {literal('gzip' if compressed else 'none')}"
+                f"SELECT * FROM read_json({paths}, columns = {_columns(attribute, customer)}, "
+                f"format = {literal(fmt)}, records = true, compression = {literal('gzip' if compressed else 'none')}"
                 f"{', filename = true' if filename else ''})"
             )
     return " UNION ALL ".join(parts)
@@ -297,6 +303,33 @@ def load_contact_records(con: duckdb.DuckDBPyConnection, files: Sequence[RecordF
     located = (con.execute(f"SELECT count(*) FROM {LOCATIONS}").fetchone() or (0,))[0]
     return ContactRecords(location, len(files), int(deliveries), int(contacts), int(calls), int(unattended),
                           int(located))
+
+
+def contacts_of_addresses(con: duckdb.DuckDBPyConnection, files: Sequence[RecordFile], location: str,
+                          addresses: Sequence[str]) -> dict[str, list[str]]:
+    """Per address, the ContactIds (sorted) of every record whose ``CustomerEndpoint.Address`` is it once
+    spaces are removed from both; any channel, any delivery. Raise ContactRecordsError for files that are
+    not JSON contact records."""
+    wanted = ", ".join(literal(a) for a in addresses)
+
+    def query(fmt: str) -> str:
+        address = "replace(CustomerEndpoint.Address, ' ', '')"
+        return (f"SELECT DISTINCT {address} AS address, ContactId "
+                f"FROM ({_read_json(files, DEFAULT_ATTRIBUTE, fmt=fmt, customer=True)}) "
+                f"WHERE coalesce(ContactId, '') <> '' AND {address} IN ({wanted}) ORDER BY address, ContactId")
+
+    try:
+        try:
+            rows = con.execute(query("auto")).fetchall()
+        except duckdb.Error:
+            # As in the scan: a file auto-detected as JSON Lines may hold concatenated objects further on.
+            rows = con.execute(query("unstructured")).fetchall()
+    except duckdb.Error as exc:
+        raise ContactRecordsError(first_problem(files) or _duckdb_sentence(location, exc)) from None
+    found: dict[str, list[str]] = {a: [] for a in addresses}
+    for address, contact in rows:
+        found[address].append(contact)
+    return found
 
 
 def _duckdb_sentence(location: str, exc: duckdb.Error) -> str:

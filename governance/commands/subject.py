@@ -76,6 +76,21 @@ def target_options(f: F) -> F:
 
 CALL_ID_OPTION = click.option("--call-id", "call_ids", multiple=True, metavar="ID",
                               help="A call (contact, conversation) id exactly as the key layout names it.")
+
+
+def subject_options(f: F) -> F:
+    """Whose calls: call ids, and/or a customer's number resolved through Amazon Connect contact records."""
+    for option in reversed((
+        CALL_ID_OPTION,
+        click.option("--customer-number", "numbers", multiple=True, metavar="NUMBER",
+                     help="The caller's number in E.164 (+33123456789; spaces ignored): its contacts' ids are "
+                          "searched as --call-id (repeatable; needs --contact-records)."),
+        click.option("--contact-records", "contact_records", default=None, metavar="PATH",
+                     help="Amazon Connect contact records (JSON Lines or concatenated JSON, gzip or not): a file, "
+                          "a directory or s3://BUCKET/PREFIX; their CustomerEndpoint.Address is matched."),
+    )):
+        f = option(f)
+    return f
 RECEIPT_ROLE_OPTION = click.option(
     "--receipt-role", default=None, metavar="ARN",
     help="Role that writes the receipts (default: the stack's evidence writer, assumed unless the caller is it).")
@@ -110,6 +125,62 @@ def call_ids_of(given: tuple[str, ...]) -> tuple[str, ...]:
         return check_call_ids(given)
     except CallIdError as err:
         fail(str(err), ExitCode.USAGE)
+
+
+@dataclass(frozen=True)
+class Request:
+    """The calls a request names: its call ids and its customer numbers' contacts, with what each number gave."""
+
+    ids: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+def requested(call_ids: tuple[str, ...], numbers: tuple[str, ...], records: str | None, endpoint_url: str | None,
+              region: str | None, *, what: str | None) -> Request:
+    """The checked call ids plus the contacts of each customer number, or exit 2.
+
+    ``what`` is what the command would have done: a number without a contact then exits 2 (nothing
+    to act on); None (``find``) notes it and goes on.
+    """
+    from governance.subject.customers import CustomerNumberError, RecordsUnreachableError, check_numbers, contacts_of
+
+    try:
+        checked = check_numbers(numbers, records)
+        given = check_call_ids(call_ids)
+    except (CustomerNumberError, CallIdError) as err:
+        fail(str(err), ExitCode.USAGE)
+    if not given and not checked:
+        fail("give at least one --call-id ID, or --customer-number NUMBER with --contact-records PATH.",
+             ExitCode.USAGE)
+    if not checked or records is None:
+        return Request(given)
+
+    def s3() -> Any:
+        import boto3
+
+        return boto3.session.Session(region_name=region).client("s3", endpoint_url=endpoint_url)
+
+    try:
+        contacts = contacts_of(checked, records, s3)
+    except CustomerNumberError as err:
+        fail(str(err), ExitCode.USAGE)
+    except RecordsUnreachableError as err:
+        fail(str(err), ExitCode.INCOMPLETE)
+    except ValueError as err:  # botocore refuses a malformed endpoint URL
+        fail(f"--endpoint-url {endpoint_url!r} is not usable ({err}).", ExitCode.USAGE)
+    notes = []
+    for number, found in contacts.items():
+        if not found and what is not None:
+            fail(f"no contact of customer number {number} is in the contact records {records}; check the number "
+                 f"(E.164, as CustomerEndpoint.Address gives it) and the records. Nothing was {what}.", ExitCode.USAGE)
+        notes.append(f"customer number {number}: contacts {', '.join(found)} (CustomerEndpoint.Address in {records})."
+                     if found else f"no contact of customer number {number} is in the contact records {records}.")
+    resolved = [c for found in contacts.values() for c in found]
+    try:
+        ids = check_call_ids([*given, *resolved])
+    except CallIdError as err:
+        fail(f"{records}: a contact of the customer number cannot be searched: {err}", ExitCode.USAGE)
+    return Request(ids, tuple(notes))
 
 
 def show(doc: Mapping[str, Any], columns: Sequence[str], fmt: str, output: Path | None) -> None:
@@ -226,11 +297,19 @@ def subject_group() -> None:
 
 
 @subject_group.command("find")
-@CALL_ID_OPTION
+@subject_options
 @click.option("--inventory", "inventories", multiple=True, metavar="MANIFEST",
               help="Search an S3 Inventory manifest.json (local or s3://) instead of listing; repeatable.")
+@click.option("--engine", type=click.Choice(["duckdb", "athena"]), default="duckdb", show_default=True,
+              help="With --inventory: duckdb reads the inventory's files here; athena queries its table in place.")
+@click.option("--athena-database", default=None, help="Athena database holding the inventory table.")
+@click.option("--athena-table", default=None, help="Athena table over the inventory (see docs/athena.md).")
+@click.option("--athena-workgroup", default="primary", show_default=True)
+@click.option("--athena-output", default=None, metavar="S3_URL", help="Query result location (s3://...).")
 @target_options
-def find_command(call_ids: tuple[str, ...], inventories: tuple[str, ...], policy_path: Path | None,
+def find_command(call_ids: tuple[str, ...], numbers: tuple[str, ...], contact_records: str | None,
+                 inventories: tuple[str, ...], engine: str, athena_database: str | None, athena_table: str | None,
+                 athena_workgroup: str, athena_output: str | None, policy_path: Path | None,
                  stack_config: Path | None, stack_outputs: Path | None, buckets: tuple[str, ...],
                  purposes: tuple[str, ...], endpoint_url: str | None, region: str | None, fmt: str,
                  output: Path | None) -> None:
@@ -239,20 +318,26 @@ def find_command(call_ids: tuple[str, ...], inventories: tuple[str, ...], policy
     Each with its purpose, lock (mode, retain-until), the lifecycle's worst-case end, and legal hold.
     Matching is exact on the call id the purpose's key layout extracts: C1 never matches C10.
     With --inventory, the inventory's files are read instead (checksums verified; --purpose names the
-    bucket's purpose when its name does not). Exit 0 (also when nothing is stored), 2 bad input, 3 a
-    bucket or a lock could not be read.
+    bucket's purpose when its name does not); with --engine athena, one query over the inventory's
+    Athena table finds every call's versions in the delivery. --customer-number with --contact-records searches the
+    contacts whose CustomerEndpoint.Address is that number. Exit 0 (also when nothing is stored or
+    the number has no contact), 2 bad input, 3 a bucket or a lock could not be read.
 
     Example: recgov subject find --call-id CALL-1 --stack-outputs outputs.json
     """
-    ids = call_ids_of(call_ids)
+    athena = athena_target(engine, inventories, athena_database, athena_table, athena_workgroup, athena_output)
+    request = requested(call_ids, numbers, contact_records, endpoint_url, region, what=None)
+    if athena is not None:
+        athena_find(request, inventories[0], athena, purposes, policy_path, stack_config, endpoint_url, region, fmt,
+                    output)
     if inventories:
-        inventory_find(ids, inventories, purposes, policy_path, stack_config, fmt, output)
+        inventory_find(request, inventories, purposes, policy_path, stack_config, fmt, output)
     ctx = make_context(policy_path, stack_config, stack_outputs, buckets, endpoint_url, region)
-    found = search(ctx, ids, purposes)
-    show_found(found, ids, ctx.policy.digest, ctx.target_text, fmt, output)
+    found = search(ctx, request.ids, purposes) if request.ids else Found()
+    show_found(found, request, ctx.policy.digest, ctx.target_text, fmt, output)
 
 
-def inventory_find(ids: Sequence[str], inventories: Sequence[str], purposes: Sequence[str],
+def inventory_find(request: Request, inventories: Sequence[str], purposes: Sequence[str],
                    policy_path: Path | None, stack_config: Path | None, fmt: str, output: Path | None) -> NoReturn:
     """``find --inventory``: the same output, from inventories."""
     from governance.audit.errors import AuditInputError
@@ -263,17 +348,75 @@ def inventory_find(ids: Sequence[str], inventories: Sequence[str], purposes: Seq
     policy = effective_policy(policy_path, stack_config)
     found = Found()
     try:
-        for location in inventories:
-            part = find_in_inventory(location, policy, Purpose(purposes[0]) if purposes else None, ids)
+        for location in inventories if request.ids else ():
+            part = find_in_inventory(location, policy, Purpose(purposes[0]) if purposes else None, request.ids)
             found.versions.extend(part.versions)
     except (AuditInputError, InventoryPurposeError) as err:
         fail(str(err), ExitCode.USAGE)
-    show_found(found, ids, policy.digest, ", ".join(inventories), fmt, output)
+    show_found(found, request, policy.digest, ", ".join(inventories), fmt, output)
 
 
-def show_found(found: Found, ids: Sequence[str], digest: str, target: str, fmt: str, output: Path | None) -> NoReturn:
+def athena_target(engine: str, inventories: Sequence[str], database: str | None, table: str | None,
+                  workgroup: str, output: str | None) -> Any:
+    """The Athena table to query with ``--engine athena`` (None with duckdb), or exit 2."""
+    from governance.audit.athena import AthenaTarget
+
+    if engine != "athena":
+        if database or table or output:
+            fail("--athena-database, --athena-table and --athena-output go with --engine athena.", ExitCode.USAGE)
+        return None
+    if len(inventories) != 1 or not inventories[0].startswith("s3://"):
+        fail("--engine athena searches exactly one --inventory s3://.../manifest.json (the delivery its table "
+             "holds).", ExitCode.USAGE)
+    if not database or not table:
+        fail("--engine athena needs --athena-database and --athena-table.", ExitCode.USAGE)
+    return AthenaTarget(database, table, workgroup, output)
+
+
+def athena_find(request: Request, location: str, target: Any, purposes: Sequence[str], policy_path: Path | None,
+                stack_config: Path | None, endpoint_url: str | None, region: str | None, fmt: str,
+                output: Path | None) -> NoReturn:
+    """``find --engine athena``: the same output, from one Athena query over the inventory table."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from governance.audit.athena import verify_etags
+    from governance.audit.errors import AuditInputError
+    from governance.audit.files import read_s3_manifest
+    from governance.audit.run import infer_purpose
+    from governance.subject.athena import find_in_athena
+    from governance.subject.stored import Scope
+
+    if len(purposes) > 1:
+        fail("with --inventory, --purpose names the inventoried bucket's purpose: give it once.", ExitCode.USAGE)
+    policy = effective_policy(policy_path, stack_config)
+    found = Found()
+    try:
+        session = boto3.session.Session(region_name=region)
+        s3, athena, glue = (session.client(name, endpoint_url=endpoint_url) for name in ("s3", "athena", "glue"))
+    except ValueError as err:  # botocore refuses a malformed endpoint URL
+        fail(f"--endpoint-url {endpoint_url!r} is not usable ({err}).", ExitCode.USAGE)
+    try:
+        manifest = read_s3_manifest(location, s3)
+        chosen = Purpose(purposes[0]) if purposes else infer_purpose(manifest.source_bucket)
+        if chosen is None:
+            fail(f"{location}: the purpose of bucket {manifest.source_bucket} cannot be told from its name; give it "
+                 "with --purpose.", ExitCode.USAGE)
+        if request.ids:
+            verify_etags(s3, manifest)
+            found = find_in_athena(athena, glue, target, manifest, Scope(manifest.source_bucket, policy[chosen]),
+                                   request.ids)
+    except AuditInputError as err:
+        fail(str(err), ExitCode.USAGE)
+    except (ClientError, BotoCoreError) as err:
+        fail(f"{location}: the inventory could not be queried ({err}).", ExitCode.INCOMPLETE)
+    show_found(found, request, policy.digest, f"{location} (Athena {target.relation})", fmt, output)
+
+
+def show_found(found: Found, request: Request, digest: str, target: str, fmt: str, output: Path | None) -> NoReturn:
     """Print what ``find`` found; exit 0, or 3 when something could not be read."""
-    notes = list(found.unreadable)
+    ids = request.ids
+    notes = [*request.notes, *found.unreadable]
     notes += [f"s3://{v.bucket}/{v.key} version {v.version_id}: {v.lock_error} could not be read."
               for v in found.versions if v.lock_error]
     notes += [f"no stored version of call {c} was found." for c in ids if not found.of_call(c)]
@@ -286,15 +429,15 @@ def show_found(found: Found, ids: Sequence[str], digest: str, target: str, fmt: 
 
 
 @subject_group.command("export")
-@CALL_ID_OPTION
+@subject_options
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="A new (or empty) directory for the copy, manifest.json and the notice.")
 @RECEIPT_ROLE_OPTION
 @target_options
-def export_command(call_ids: tuple[str, ...], out: Path, receipt_role: str | None, policy_path: Path | None,
-                   stack_config: Path | None, stack_outputs: Path | None, buckets: tuple[str, ...],
-                   purposes: tuple[str, ...], endpoint_url: str | None, region: str | None, fmt: str,
-                   output: Path | None) -> None:
+def export_command(call_ids: tuple[str, ...], numbers: tuple[str, ...], contact_records: str | None, out: Path,
+                   receipt_role: str | None, policy_path: Path | None, stack_config: Path | None,
+                   stack_outputs: Path | None, buckets: tuple[str, ...], purposes: tuple[str, ...],
+                   endpoint_url: str | None, region: str | None, fmt: str, output: Path | None) -> None:
     """Copy the calls' current recordings to DIR for the data subject (GDPR Art. 15(3)).
 
     Streamed to disk and read back against their SHA-256; manifest.json names each file's digest,
@@ -305,11 +448,12 @@ def export_command(call_ids: tuple[str, ...], out: Path, receipt_role: str | Non
 
     Example: recgov subject export --call-id CALL-1 --out request-017 --stack-outputs outputs.json --purpose quality
     """
-    ids = call_ids_of(call_ids)
     try:
         check_out_dir(out)
     except ExportError as err:
         fail(str(err), ExitCode.USAGE)
+    request = requested(call_ids, numbers, contact_records, endpoint_url, region, what="exported")
+    ids = request.ids
     ctx = make_context(policy_path, stack_config, stack_outputs, buckets, endpoint_url, region)
     caller = caller_of(ctx)
     acting = acting_clients(ctx, caller, purposes, roles.READER, "reading recordings", lambda _: True)
@@ -332,19 +476,21 @@ def export_command(call_ids: tuple[str, ...], out: Path, receipt_role: str | Non
     entries = [f.as_dict() for f in files]
     written = finish_receipt(receipt, entries, {"status": "exported", "files": len(files)})
     doc = document("subject export", ctx.policy.digest, ctx.target_text, ids, entries,
-                   {"files": len(files), "bytes": sum(f.size for f in files)}, [f"copy, manifest and notice in {out}"])
+                   {"files": len(files), "bytes": sum(f.size for f in files)},
+                   [*request.notes, f"copy, manifest and notice in {out}"])
     show(doc, ("call_id", "purpose", "kind", "path", "size", "sha256", "retention_end"), fmt, output)
     sys.exit(int(ExitCode.COMPLIANT if written else ExitCode.INCOMPLETE))
 
 
 @subject_group.command("erase")
-@CALL_ID_OPTION
+@subject_options
 @click.option("--reason", type=click.Choice([str(r) for r in Reason]), required=True,
               help="objection (GDPR Art. 21) or erasure (Art. 17).")
 @click.option("--execute", is_flag=True, help="Remove the versions; without it, only the plan is shown.")
 @RECEIPT_ROLE_OPTION
 @target_options
-def erase_command(call_ids: tuple[str, ...], reason: str, execute: bool, receipt_role: str | None,
+def erase_command(call_ids: tuple[str, ...], numbers: tuple[str, ...], contact_records: str | None, reason: str,
+                  execute: bool, receipt_role: str | None,
                   policy_path: Path | None, stack_config: Path | None, stack_outputs: Path | None,
                   buckets: tuple[str, ...], purposes: tuple[str, ...], endpoint_url: str | None, region: str | None,
                   fmt: str, output: Path | None) -> None:
@@ -358,7 +504,8 @@ def erase_command(call_ids: tuple[str, ...], reason: str, execute: bool, receipt
 
     Example: recgov subject erase --call-id CALL-1 --reason objection --stack-outputs outputs.json --execute
     """
-    ids = call_ids_of(call_ids)
+    request = requested(call_ids, numbers, contact_records, endpoint_url, region, what="erased")
+    ids = request.ids
     ctx = make_context(policy_path, stack_config, stack_outputs, buckets, endpoint_url, region)
     caller = caller_of(ctx) if execute else None
     acting = (acting_clients(ctx, caller, purposes, roles.ERASURE, "erasing recordings", early_erasure)
@@ -375,7 +522,8 @@ def erase_command(call_ids: tuple[str, ...], reason: str, execute: bool, receipt
     if caller is None or acting is None:
         doc = document("subject erase (plan)", ctx.policy.digest, ctx.target_text, ids, rows,
                        {"to_remove": len(removable), "kept": len(steps) - len(removable)},
-                       [f"reason: {why} ({why.article}); nothing was changed: add --execute to remove."])
+                       [*request.notes, f"reason: {why} ({why.article}); nothing was changed: add --execute to "
+                        "remove."])
         show(doc, columns, fmt, output)
         sys.exit(int(ExitCode.COMPLIANT))
     receipt = start_receipt(ctx, caller, receipt_role, "erase", ids, rows, reason=f"{why} ({why.article})",
@@ -401,8 +549,8 @@ def erase_command(call_ids: tuple[str, ...], reason: str, execute: bool, receipt
                                                 "removed": len(outcome.removed), "problems": notes})
     doc = document("subject erase", ctx.policy.digest, ctx.target_text, ids, results,
                    {"removed": len(outcome.removed), "kept": len(steps) - len(removable), "problems": len(notes)},
-                   [*notes, f"reason: {why} ({why.article}); every removed version {proof}; receipt "
-                             f"{receipt.receipt_id}"])
+                   [*request.notes, *notes,
+                    f"reason: {why} ({why.article}); every removed version {proof}; receipt {receipt.receipt_id}"])
     show(doc, (*columns[:-1], "result", "refusal"), fmt, output)
     sys.exit(int(ExitCode.COMPLIANT if outcome.proven and written else ExitCode.INCOMPLETE))
 

@@ -51,31 +51,27 @@ class Found:
         return not self.unreadable and not any(v.lock_error for v in self.versions)
 
 
-def _pages(s3: Any, bucket: str, prefix: str) -> Iterable[dict[str, Any]]:
-    return s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
-
-
 def list_call_versions(s3: Any, scope: Scope, call_ids: frozenset[str]) -> list[StoredVersion]:
     """Every version and delete marker of ``call_ids`` in one bucket, without lock fields.
 
     Raises ClientError/BotoCoreError when the bucket cannot be listed.
     """
+    from governance.collect.listing import object_versions  # boto3 is loaded only where S3 is listed
+
     matcher = KeyMatcher(scope.policy)
     out = []
     for prefix in matcher.prefixes:
-        for page in _pages(s3, scope.bucket, prefix):
-            for entry, marker in [*((v, False) for v in page.get("Versions", [])),
-                                  *((m, True) for m in page.get("DeleteMarkers", []))]:
-                found = matcher.call_of(entry["Key"], call_ids)
-                if found is None:
-                    continue
-                modified = utc(entry["LastModified"])
-                out.append(StoredVersion(
-                    bucket=scope.bucket, purpose=scope.purpose, key=entry["Key"],
-                    version_id=str(entry.get("VersionId") or "null"), call_id=found[0], kind=found[1],
-                    is_latest=bool(entry.get("IsLatest")), delete_marker=marker, size=int(entry.get("Size", 0)),
-                    last_modified=modified, lifecycle_end=lifecycle_end(scope, modified),
-                ))
+        for entry, marker in object_versions(s3, scope.bucket, prefix):
+            found = matcher.call_of(entry["Key"], call_ids)
+            if found is None:
+                continue
+            modified = utc(entry["LastModified"])
+            out.append(StoredVersion(
+                bucket=scope.bucket, purpose=scope.purpose, key=entry["Key"],
+                version_id=str(entry.get("VersionId") or "null"), call_id=found[0], kind=found[1],
+                is_latest=bool(entry.get("IsLatest")), delete_marker=marker, size=int(entry.get("Size", 0)),
+                last_modified=modified, lifecycle_end=lifecycle_end(scope, modified),
+            ))
     return out
 
 

@@ -164,9 +164,10 @@ class StoredReceipt:
 
 def read_receipts(s3: Any, bucket: str, prefix: str = PREFIX) -> Iterator[StoredReceipt]:
     """Every receipt under ``prefix``, oldest first (ids start with their time)."""
+    from governance.collect.listing import object_keys  # boto3 is loaded only where S3 is listed
+
     try:
-        keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/")
-                for o in page.get("Contents", []) if o["Key"].endswith(".json")]
+        keys = [k for k in object_keys(s3, bucket, f"{prefix}/") if k.endswith(".json")]
         for key in sorted(keys):
             body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
             try:

@@ -8,6 +8,7 @@ roles' identity policies and by recgov's own check of the caller against the sta
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -90,6 +91,46 @@ def test_find_is_exact_on_the_call_id_and_reads_each_lock(stack: dict[str, Any])
     assert all(r["lifecycle_end"] for r in doc["rows"])
     code, doc, _ = recgov(stack, auditor, "subject", "find", "--call-id", "NOPE")
     assert code == 0 and doc["rows"] == [] and "no stored version of call NOPE" in doc["notes"][0]
+
+
+def contact_record(contact: str, number: str) -> dict[str, Any]:
+    return {"ContactId": contact, "Channel": "VOICE", "InitiationTimestamp": "2026-11-20T09:30:00Z",
+            "LastUpdateTimestamp": "2026-11-20T09:40:00Z", "Agent": None,
+            "CustomerEndpoint": {"Address": number, "Type": "TELEPHONE_NUMBER"}}
+
+
+def test_find_by_customer_number_resolves_the_contact_records(stack: dict[str, Any], tmp_path: Path) -> None:
+    records = [contact_record("C1", "+33 1 23 45 67 89"), contact_record("C10", "+331234567890"),
+               contact_record("C2", "+44123456789")]
+    local = tmp_path / "ctr.json.gz"
+    local.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in records).encode()))
+    deployed: Deployed = stack["deployed"]
+    s3 = deployed.client("s3")
+    region = deployed.emulator.region
+    s3.create_bucket(Bucket="e2e-contact-records", **({} if region == "us-east-1" else {
+        "CreateBucketConfiguration": {"LocationConstraint": region}}))
+    s3.put_object(Bucket="e2e-contact-records", Key="ctr/2026/11/20/part-1", Body=local.read_bytes())
+    auditor = as_role(deployed, deployed.outputs["auditorRoleArn"])
+    for where, creds in ((str(local), auditor), ("s3://e2e-contact-records/ctr/", {})):
+        code, doc, err = recgov(stack, creds, "subject", "find", "--customer-number", "+33123456789",
+                                "--contact-records", where)
+        assert code == 0, (err, doc.get("notes"))
+        assert doc["call_ids"] == ["C1"] and {r["call_id"] for r in doc["rows"]} == {"C1"}
+        assert sorted(r["purpose"] for r in doc["rows"]) == ["proof", "quality", "quality"]
+        assert f"customer number +33123456789: contacts C1 (CustomerEndpoint.Address in {where})." in doc["notes"]
+    code, doc, _ = recgov(stack, auditor, "subject", "find", "--customer-number", "+49301234567",
+                          "--contact-records", str(local))
+    assert code == 0 and doc["rows"] == [] and "no contact of customer number +49301234567" in doc["notes"][0]
+    before = versions(stack, "quality", "C2")
+    code, _, err = recgov(stack, {}, "subject", "erase", "--customer-number", "+49301234567", "--contact-records",
+                          str(local), "--reason", "objection", "--execute")
+    assert code == 2 and err.count("\n") == 1 and "Nothing was erased." in err
+    for args in (("--customer-number", "0123456789", "--contact-records", str(local)),
+                 ("--customer-number", "+33123456789"),
+                 ("--customer-number", "+33123456789", "--contact-records", str(tmp_path / "absent"))):
+        code, _, err = recgov(stack, {}, "subject", "find", *args)
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, args
+    assert versions(stack, "quality", "C2") == before
 
 
 def test_bad_call_ids_are_refused_before_anything(stack: dict[str, Any]) -> None:

@@ -44,3 +44,51 @@ def test_every_subject_command_has_help_with_an_example() -> None:
         for name in names:
             result = CliRunner().invoke(main, [group, name, "--help"])
             assert result.exit_code == 0 and "Example: recgov" in result.output, (group, name)
+
+
+def _records(tmp_path: Path) -> Path:
+    path = tmp_path / "ctr.json"
+    path.write_text('{"ContactId": "C1", "CustomerEndpoint": {"Address": "+33123456789"}}\n')
+    return path
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--customer-number", "0123456789", "--contact-records", "RECORDS"], "not an E.164 number"),
+    (["--customer-number", "+33123456789"], "needs --contact-records"),
+    (["--contact-records", "RECORDS"], "only to resolve --customer-number"),
+    (["--customer-number", "+33123456789", "--contact-records", "NOT-JSON"], "not JSON"),
+    (["--customer-number", "+33123456789", "--contact-records", "ABSENT"], "no such file or directory"),
+])
+@pytest.mark.parametrize("command", [["subject", "find"], ["subject", "erase", "--reason", "objection"]])
+def test_a_customer_number_is_refused_with_one_sentence(tmp_path: Path, command: list[str], args: list[str],
+                                                        said: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json\n")
+    where = {"RECORDS": str(_records(tmp_path)), "NOT-JSON": str(bad), "ABSENT": str(tmp_path / "absent")}
+    result = CliRunner().invoke(main, [*command, *(where.get(a, a) for a in args), "--bucket", "b=quality"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1 and said in result.output
+
+
+def test_a_number_without_contact_is_said_by_find_and_refused_by_export(tmp_path: Path) -> None:
+    records = str(_records(tmp_path))
+    # Nothing to search: no bucket is read, so the unreachable endpoint is never used.
+    found = CliRunner().invoke(main, ["subject", "find", "--customer-number", "+49 30 1234567", "--contact-records",
+                                      records, "--bucket", "b=quality", "--endpoint-url", "http://127.0.0.1:9",
+                                      "--format", "json"])
+    assert found.exit_code == 0, found.output
+    assert "no contact of customer number +49301234567 is in the contact records" in found.output
+    exported = CliRunner().invoke(main, ["subject", "export", "--customer-number", "+49301234567", "--contact-records",
+                                         records, "--out", str(tmp_path / "out"), "--bucket", "b=quality"])
+    assert exported.exit_code == 2 and "Nothing was exported." in exported.output
+
+
+def test_contact_records_out_of_reach_are_unverifiable_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    result = CliRunner().invoke(main, ["subject", "find", "--customer-number", "+33123456789", "--contact-records",
+                                       "s3://ctr/connect/", "--bucket", "b=quality", "--region", "eu-west-3",
+                                       "--endpoint-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("error: s3://ctr/connect/: the contact records cannot be reached")
+    assert result.output.count("\n") == 1

@@ -68,6 +68,7 @@ def test_execute_proves_removal_and_reports_what_remains() -> None:
     assert not outcome.proven and outcome.failed and [v.version_id for v in outcome.remaining] == ["v2"]
 
 
+REDACTED = "Analysis/Voice/Redacted/2026/11/20"
 ID = st.text(alphabet="C1-0ab.", min_size=1, max_size=6).filter(
     lambda s: ".." not in s and s[0] != "." and s[-1] != ".")
 
@@ -84,14 +85,14 @@ def test_erase_never_touches_another_calls_versions(bases: list[str], suffixes: 
         s3.add("q-bucket", f"quality/2026/11/20/{call}.wav", f"m{i}", marker=True)
         if "." not in call:  # an Amazon Connect contact id is what comes before the first '_'
             s3.add("c-bucket", f"connect/acme/Rec/2026/11/20/{call}_20261120T09:30_UTC.wav", f"c{i}")
-            s3.add("c-bucket", f"Analysis/Voice/Redacted/2026/11/20/{call}_call_recording_redacted_x.wav", f"d{i}")
+            s3.add("c-bucket", f"{REDACTED}/{call}_call_recording_redacted_2026-11-20T09:41:07Z.wav", f"d{i}")
     found = find(s3, [QUALITY, CONNECT], [target])
     outcome = execute(s3, [QUALITY, CONNECT], plan(found.versions, WHEN), [target])
     touched = {key for _, key, _, _ in s3.deleted}
     expected = {f"quality/2026/11/20/{target}.wav"}
     if "." not in target:
         expected |= {f"connect/acme/Rec/2026/11/20/{target}_20261120T09:30_UTC.wav",
-                     f"Analysis/Voice/Redacted/2026/11/20/{target}_call_recording_redacted_x.wav"}
+                     f"{REDACTED}/{target}_call_recording_redacted_2026-11-20T09:41:07Z.wav"}
     assert touched == expected
     assert outcome.proven
     for other in (c for c in ids if c != target):
