@@ -1,6 +1,6 @@
 """Apply the real Pulumi program to the emulator: ``recgov sandbox deploy``.
 
-The program (``__main__.py``) runs under Pulumi's mock runtime (``lifecycle.program``); the mocks
+The program (``__main__.py``) runs under Pulumi's mock runtime (``sandbox.program``); the mocks
 below apply each declared resource to the emulator with boto3 as it registers, and hand the
 outputs (names, ARNs, ids) back to the program, so later resources see them as they would under
 ``pulumi up``. This is an emulation for trying and testing; production deployments use ``pulumi up``.
@@ -22,9 +22,9 @@ import yaml
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lifecycle.program import PROGRAM, PROJECT, ProgramRun, run_program
 from sandbox.appliers import APPLIERS, SKIPPED, ApplyContext
 from sandbox.emulator import DEFAULT_REGION, FAKE_CREDENTIALS
+from sandbox.program import PROGRAM, PROJECT, ProgramRun, run_program
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"

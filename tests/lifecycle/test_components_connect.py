@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from lifecycle.loader import load_policy
-from lifecycle.program import ProgramRun
 from lifecycle.stack_config import parse_stack_settings
+from sandbox.program import ProgramRun
 from tests.conftest import OfflineMocks
 from tests.lifecycle.test_components import (
     ACCOUNT,
@@ -94,14 +94,14 @@ def test_outputs_name_the_connect_writer(connect_run: ProgramRun) -> None:
         "purpose": "quality", "instanceArn": INSTANCE, "serviceRoleArn": SERVICE_ROLE}
 
 
-def test_the_policy_digest_carries_the_connect_layout(connect_run: ProgramRun, run_stack: Runner) -> None:
+def test_the_policy_digest_carries_the_connect_layout(connect_run: ProgramRun, default_run: ProgramRun) -> None:
     settings = parse_stack_settings({"amazonConnect": CONNECT}, stack="dev")
     assert connect_run.outputs["policyDigest"] == load_policy(None, settings.purposes).digest
-    assert connect_run.outputs["policyDigest"] != run_stack({}).outputs["policyDigest"]
+    assert connect_run.outputs["policyDigest"] != default_run.outputs["policyDigest"]
 
 
-def test_without_connect_nothing_is_declared_for_it(run_stack: Runner) -> None:
-    run = run_stack({})
+def test_without_connect_nothing_is_declared_for_it(default_run: ProgramRun) -> None:
+    run = default_run
     assert run.of_type(STORAGE) == [] and "amazonConnect" not in run.outputs
     assert "Connect" not in json.dumps(policy_of(run, "quality"))
 
