@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lifecycle.legal import LIMITS, Purpose
-from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS
 from lifecycle.purposes import traits
 from lifecycle.render import INVENTORY_PREFIX, LOGGING_SERVICE
+from lifecycle.retention import LIFECYCLE_ROUNDING_DAYS
 
 CONFIG_ACTIONS = (
     "s3:PutLifecycleConfiguration",
@@ -161,13 +161,9 @@ def deny_requirements(
     return reqs
 
 
-def _resources(bucket_arn: str, req: DenyRequirement) -> list[str]:
-    out = []
-    if req.on_bucket:
-        out.append(bucket_arn)
-    if req.on_objects:
-        out.append(f"{bucket_arn}/*")
-    return out
+def requirement_resources(bucket_arn: str, req: DenyRequirement) -> list[str]:
+    """The resources a requirement's deny covers: the bucket, its objects, or both."""
+    return ([bucket_arn] if req.on_bucket else []) + ([f"{bucket_arn}/*"] if req.on_objects else [])
 
 
 def statement(bucket_arn: str, req: DenyRequirement) -> dict[str, Any]:
@@ -180,7 +176,7 @@ def statement(bucket_arn: str, req: DenyRequirement) -> dict[str, Any]:
         "Effect": "Deny",
         "Principal": "*",
         "Action": list(req.actions) if len(req.actions) > 1 else req.actions[0],
-        "Resource": _resources(bucket_arn, req),
+        "Resource": requirement_resources(bucket_arn, req),
     }
     if condition:
         stmt["Condition"] = condition
