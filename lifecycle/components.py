@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from lifecycle.access import (
+    ConnectInstance,
     Principals,
     auditor_permissions,
     bucket_policy_document,
@@ -89,6 +90,8 @@ class GovernedBucketArgs:
     """Writers besides the purpose's own (the service-linked role an Amazon Connect instance writes as)."""
     connect_instance_arn: str | None = None
     """An Amazon Connect instance whose service principal may write here (aws:SourceArn, aws:SourceAccount)."""
+    connect_service_role: pulumi.Input[str] | None = None
+    """That instance's service-linked role, which Connect grants the key to on the deployer's behalf."""
 
 
 def inventory_arguments(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -271,10 +274,18 @@ class GovernedBucket(pulumi.ComponentResource):
         if self.key is None:
             return
         users = pulumi.Output.all(account_id=self._args.account_id, deployers=self._args.deployer_arns,
-                                  readers=self._readers(), writers=self._writers())
-        document = users.apply(lambda v: json.dumps(key_policy(v["account_id"], Principals(
-            deployer=tuple(v["deployers"]), readers=tuple(v["readers"]), writers=tuple(v["writers"])))))
+                                  readers=self._readers(), writers=self._writers(),
+                                  connect_role=self._args.connect_service_role)
+        document = users.apply(lambda v: json.dumps(key_policy(v["account_id"], self._key_users(**v))))
         aws.kms.KeyPolicy(f"{self._name}-key-policy", key_id=self.key.key_id, policy=document, opts=self._child)
+
+    def _key_users(self, account_id: str, deployers: Sequence[str], readers: Sequence[str],
+                   writers: Sequence[str], connect_role: str | None) -> Principals:
+        instance = self._args.connect_instance_arn
+        return Principals(
+            deployer=tuple(deployers), readers=tuple(readers), writers=tuple(writers),
+            connect=ConnectInstance(instance, connect_role) if instance and connect_role else None,
+        )
 
     def _bucket_policy(
         self, key_arn: pulumi.Output[str] | None, public_block: aws.s3.BucketPublicAccessBlock
@@ -401,8 +412,8 @@ class ConnectRecordingStorage(pulumi.ComponentResource):
     """The instance storage config for CALL_RECORDINGS: S3, the governed bucket, SSE-KMS with its key.
 
     Connect creates a grant on the key for the instance's service-linked role when the config is
-    associated (AssociateInstanceStorageConfig), with the deployer's ``kms:CreateGrant``; the key
-    needs no other statement for Connect to encrypt.
+    associated (AssociateInstanceStorageConfig), with the deployer's ``kms:CreateGrant``, which the
+    key's policy gives for exactly that grant (``lifecycle.access.connect_grant_statement``).
     """
 
     storage: aws.connect.InstanceStorageConfig

@@ -15,6 +15,7 @@ from tests.conftest import OfflineMocks
 from tests.lifecycle.test_components import (
     ACCOUNT,
     ALL,
+    DEPLOYER,
     PREFIX,
     assert_refused_before_any_resource,
     inputs,
@@ -87,6 +88,36 @@ def test_the_quality_bucket_admits_connect_for_this_instance_and_nobody_else(con
 def test_other_purposes_do_not_admit_connect(connect_run: ProgramRun, purpose: str) -> None:
     text = json.dumps(policy_of(connect_run, purpose))
     assert "connect" not in text, f"{purpose}: Connect writes only quality recordings"
+
+
+def key_policy_of(run: ProgramRun, purpose: str) -> dict[str, Any]:
+    return dict(json.loads(run.named(f"{PREFIX}-{purpose}-key-policy").inputs["policy"]))
+
+
+def test_the_deployer_may_have_connect_grant_the_quality_key_to_the_instance_role_only(
+    connect_run: ProgramRun,
+) -> None:
+    # AssociateInstanceStorageConfig creates the grant with the caller's kms:CreateGrant; nothing broader.
+    assert statement(key_policy_of(connect_run, "quality"), "ConnectRecordingGrantByDeployer") == {
+        "Sid": "ConnectRecordingGrantByDeployer",
+        "Effect": "Allow",
+        "Principal": {"AWS": [DEPLOYER]},
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+            "StringEquals": {"kms:ViaService": "connect.eu-central-1.amazonaws.com",
+                             "kms:GranteePrincipal": SERVICE_ROLE},
+        },
+    }
+
+
+@pytest.mark.parametrize("purpose", ["proof", "evaluations", "evidence"])
+def test_no_other_key_and_no_key_without_connect_lets_anyone_create_grants(
+    connect_run: ProgramRun, default_run: ProgramRun, purpose: str
+) -> None:
+    for run, name in ((connect_run, purpose), (default_run, "quality"), (default_run, purpose)):
+        assert "kms:CreateGrant" not in json.dumps(key_policy_of(run, name)), f"{name}: no grant without Connect"
 
 
 def test_outputs_name_the_connect_writer(connect_run: ProgramRun) -> None:
