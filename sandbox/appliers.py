@@ -21,6 +21,16 @@ from sandbox.wire import api_value, tag_list
 Outputs = dict[str, Any]
 
 
+def physical_name(project: str, stack: str, logical: str) -> str:
+    """``<logical>-<7 hex>`` like Pulumi's auto-naming, but derived from project, stack and name.
+
+    Pulumi draws the suffix at random and keeps it in its state; the sandbox has no state file,
+    so a hash of the stack and the logical name gives the same name on every deploy.
+    """
+    digest = hashlib.sha256(f"{project}/{stack}/{logical}".encode()).hexdigest()
+    return f"{logical}-{digest[:7]}"
+
+
 @dataclass(frozen=True)
 class ApplyContext:
     """Where and as whom resources are applied, and how physical names are derived."""
@@ -33,13 +43,8 @@ class ApplyContext:
     stack: str
 
     def physical_name(self, logical: str) -> str:
-        """``<logical>-<7 hex>`` like Pulumi's auto-naming, but derived from stack and name.
-
-        Pulumi draws the suffix at random and keeps it in its state; the sandbox has no state file,
-        so a hash of the stack and the logical name gives the same name on every deploy.
-        """
-        digest = hashlib.sha256(f"{self.project}/{self.stack}/{logical}".encode()).hexdigest()
-        return f"{logical}-{digest[:7]}"
+        """The name :func:`physical_name` gives ``logical`` in this project and stack."""
+        return physical_name(self.project, self.stack, logical)
 
     def state_parameter(self, logical: str) -> str:
         """Where the sandbox remembers an id the service chose (a KMS key id) between deploys."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -275,6 +275,24 @@ def deploy(
         config = stack_config(stack, project_dir)
     region = str(config.get("aws:region") or DEFAULT_REGION)
     clients = emulator_clients(endpoint_url, region, credentials)
+    return apply_program(clients, stack=stack, config=config, program=program, endpoint_url=endpoint_url)
+
+
+def apply_program(
+    clients: Callable[[str], Any],
+    *,
+    stack: str,
+    config: Mapping[str, Any],
+    program: Path = PROGRAM,
+    endpoint_url: str = "the emulator",
+) -> Deployment:
+    """Run the program for ``stack`` with ``config`` and apply each resource through ``clients``.
+
+    ``clients`` makes a boto3 client by service name. Where they point is the caller's charge:
+    :func:`deploy` hands over clients for a loopback emulator only; tests hand over clients that moto
+    mocks in process. ``endpoint_url`` only names the target in error messages.
+    """
+    region = str(config.get("aws:region") or DEFAULT_REGION)
     try:
         account = str(clients("sts").get_caller_identity()["Account"])
     except (ClientError, BotoCoreError) as err:
