@@ -68,7 +68,8 @@ connect = settings.amazon_connect
 connect_writer: dict[str, Any] = {}
 if connect is not None:
     connect_role = connect_service_role(connect.instance_id, connect.region)
-    connect_writer = {"extra_writers": connect_role.apply(lambda r: [r]), "connect_instance_arn": connect.instance_arn}
+    connect_writer = {"extra_writers": connect_role.apply(lambda r: [r]), "connect_instance_arn": connect.instance_arn,
+                      "connect_service_role": connect_role}
 
 buckets: dict[Purpose, GovernedBucket] = {}
 logs = buckets[LOG_TARGET] = GovernedBucket(

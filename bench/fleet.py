@@ -1,8 +1,9 @@
 """Provision governed buckets on an S3 endpoint (the emulator) from the rendered specification.
 
 The same translation the Pulumi program deploys (``lifecycle.render`` and ``lifecycle.access``),
-applied with boto3, so the verify tests and the benchmark judge buckets configured exactly like
-governed ones. Only ever pointed at the emulator.
+applied with boto3 directly, so that the benchmark can provision hundreds of buckets without running
+the program once per stack. Tests build their stacks through the program instead (``sandbox.deploy``).
+Only ever pointed at the emulator.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lifecycle.access import Principals
+from lifecycle.access import ConnectInstance, Principals
 from lifecycle.analytics import DerivedPolicy, parse_analytics
 from lifecycle.legal import LockMode, Purpose
 from lifecycle.policy import Policy, PurposePolicy, validate
@@ -194,6 +194,7 @@ class StackOutputs:
             readers=readers,
             writers=(found.get(RoleKind.WRITER) or ()) + ((connect.service_role_arn,) if connect else ()),
             service_sources=(connect.instance_arn,) if connect else (),
+            connect=ConnectInstance(connect.instance_arn, connect.service_role_arn) if connect else None,
             erasure=found.get(RoleKind.ERASURE) or (),
             legal_hold=readers if purpose_traits.legal_hold else (),
         )

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lifecycle.legal import LIMITS, Purpose
-from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS
 from lifecycle.purposes import traits
 from lifecycle.render import INVENTORY_PREFIX, LOGGING_SERVICE
+from lifecycle.retention import LIFECYCLE_ROUNDING_DAYS
 
 CONFIG_ACTIONS = (
     "s3:PutLifecycleConfiguration",
@@ -39,6 +39,20 @@ CONNECT_SERVICE = "connect.amazonaws.com"
 
 
 @dataclass(frozen=True)
+class ConnectInstance:
+    """An Amazon Connect instance that stores a purpose's recordings under its key, and the role it writes as."""
+
+    instance_arn: str
+    service_role_arn: str
+    """The instance's service-linked role (``AWSServiceRoleForAmazonConnect_<suffix>``)."""
+
+    @property
+    def via_service(self) -> str:
+        """``kms:ViaService`` of the requests Connect makes to KMS for this instance (its own region)."""
+        return f"connect.{self.instance_arn.split(':')[3]}.amazonaws.com"
+
+
+@dataclass(frozen=True)
 class Principals:
     """The ARNs that act on one purpose's bucket (roles or an organisation's own principals)."""
 
@@ -49,6 +63,8 @@ class Principals:
     legal_hold: tuple[str, ...] = ()
     service_sources: tuple[str, ...] = ()
     """``aws:SourceArn`` of AWS services that write on the purpose's behalf (an Amazon Connect instance)."""
+    connect: ConnectInstance | None = None
+    """The Amazon Connect instance whose storage config the deployer associates with the purpose's key."""
 
 
 @dataclass(frozen=True)
@@ -161,13 +177,9 @@ def deny_requirements(
     return reqs
 
 
-def _resources(bucket_arn: str, req: DenyRequirement) -> list[str]:
-    out = []
-    if req.on_bucket:
-        out.append(bucket_arn)
-    if req.on_objects:
-        out.append(f"{bucket_arn}/*")
-    return out
+def requirement_resources(bucket_arn: str, req: DenyRequirement) -> list[str]:
+    """The resources a requirement's deny covers: the bucket, its objects, or both."""
+    return ([bucket_arn] if req.on_bucket else []) + ([f"{bucket_arn}/*"] if req.on_objects else [])
 
 
 def statement(bucket_arn: str, req: DenyRequirement) -> dict[str, Any]:
@@ -180,7 +192,7 @@ def statement(bucket_arn: str, req: DenyRequirement) -> dict[str, Any]:
         "Effect": "Deny",
         "Principal": "*",
         "Action": list(req.actions) if len(req.actions) > 1 else req.actions[0],
-        "Resource": _resources(bucket_arn, req),
+        "Resource": requirement_resources(bucket_arn, req),
     }
     if condition:
         stmt["Condition"] = condition
@@ -374,12 +386,39 @@ def account_root(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:root"
 
 
+CONNECT_GRANT_SID = "ConnectRecordingGrantByDeployer"
+
+
+def connect_grant_statement(deployers: Sequence[str], connect: ConnectInstance) -> dict[str, Any]:
+    """Lets the deployer have Amazon Connect grant its instance's role the key, and nothing else.
+
+    AssociateInstanceStorageConfig with a KMS key creates, with the caller's permissions, a grant for
+    the instance's service-linked role to encrypt (and play back) recordings; without ``kms:CreateGrant``
+    the association fails. The grant may only be created by Connect itself on the deployer's behalf
+    (``kms:GrantIsForAWSResource``, ``kms:ViaService``) and only for that role (``kms:GranteePrincipal``):
+    the deployer cannot grant the key to anyone, itself included.
+    """
+    return {
+        "Sid": CONNECT_GRANT_SID,
+        "Effect": "Allow",
+        "Principal": {"AWS": list(deployers)},
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+            "StringEquals": {"kms:ViaService": connect.via_service, "kms:GranteePrincipal": connect.service_role_arn},
+        },
+    }
+
+
 def key_policy(account_id: str, principals: Principals) -> dict[str, Any]:
     """The key policy of a purpose's key: who administers, who encrypts, who decrypts.
 
     The account (and the deployer) administer the key and nothing more, so an IAM administrator can
     always repair the policy: the key never becomes unmanageable, yet no IAM policy attached later
-    can let anyone use it. Writers encrypt and readers decrypt, each only through S3.
+    can let anyone use it. Writers encrypt and readers decrypt, each only through S3. With an Amazon
+    Connect instance, the deployer may also have Connect grant the key to the instance's role
+    (:func:`connect_grant_statement`).
     """
     admins = list(dict.fromkeys((account_root(account_id), *principals.deployer)))
     statements: list[dict[str, Any]] = [
@@ -395,6 +434,8 @@ def key_policy(account_id: str, principals: Principals) -> dict[str, Any]:
         statements.append({"Sid": "DecryptThroughS3ForReaders", "Effect": "Allow",
                            "Principal": {"AWS": list(principals.readers)}, "Action": list(KEY_DECRYPT_ACTIONS),
                            "Resource": "*", "Condition": through_s3})
+    if principals.connect is not None:
+        statements.append(connect_grant_statement(principals.deployer, principals.connect))
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from lifecycle.access import (
+    ConnectInstance,
     Principals,
     auditor_permissions,
     bucket_policy_document,
@@ -89,6 +90,26 @@ class GovernedBucketArgs:
     """Writers besides the purpose's own (the service-linked role an Amazon Connect instance writes as)."""
     connect_instance_arn: str | None = None
     """An Amazon Connect instance whose service principal may write here (aws:SourceArn, aws:SourceAccount)."""
+    connect_service_role: pulumi.Input[str] | None = None
+    """That instance's service-linked role, which Connect grants the key to on the deployer's behalf."""
+
+
+def inventory_arguments(config: Mapping[str, Any]) -> dict[str, Any]:
+    """An API ``InventoryConfiguration`` as ``aws.s3.Inventory``'s arguments.
+
+    Pulumi names the id ``name`` and the flag ``enabled``, and nests the destination under ``bucket``
+    with the bucket's ARN as ``bucket_arn``; every other field only changes case.
+    """
+    destination = dict(config["Destination"]["S3BucketDestination"])
+    destination["BucketArn"] = destination.pop("Bucket")
+    return to_pulumi({
+        "Name": config["Id"],
+        "Enabled": config["IsEnabled"],
+        "IncludedObjectVersions": config["IncludedObjectVersions"],
+        "Schedule": config["Schedule"],
+        "Destination": {"Bucket": destination},
+        "OptionalFields": config["OptionalFields"],
+    })
 
 
 class GovernedBucket(pulumi.ComponentResource):
@@ -97,7 +118,7 @@ class GovernedBucket(pulumi.ComponentResource):
     Creates the bucket (Object Lock enabled, never force-destroyed), versioning, default Object Lock
     retention, the lifecycle, SSE-KMS with a rotating customer key of its own and a bucket key,
     the public access block, enforced ownership, server access logging, the bucket policy, and the
-    purpose's roles.
+    purpose's roles. Each step is a method below, called in the order S3 needs.
     """
 
     bucket: aws.s3.Bucket
@@ -107,166 +128,191 @@ class GovernedBucket(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GovernedBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("recgov:storage:GovernedBucket", name, None, opts)
-        spec = args.spec
-        child = pulumi.ResourceOptions(parent=self, protect=args.protect)
-        purpose = str(spec.purpose)
-
-        self.key = None
-        key_arn: pulumi.Output[str] | None = None
-        if spec.kms:
-            self.key = aws.kms.Key(
-                f"{name}-key",
-                description=f"recgov: encryption of the {purpose} recordings bucket",
-                enable_key_rotation=True,
-                deletion_window_in_days=30,
-                tags={**spec.tags},
-                opts=child,
-            )
-            aws.kms.Alias(f"{name}-key-alias", name=f"alias/{name}", target_key_id=self.key.key_id, opts=child)
-            key_arn = self.key.arn
-
+        self._name, self._args, self._spec = name, args, args.spec
+        self._child = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        self._given = {k: tuple(v) for k, v in args.principals.items()}
+        self.key = self._key()
+        key_arn = self.key.arn if self.key is not None else None
         self.bucket = aws.s3.Bucket(
-            name,
-            object_lock_enabled=spec.object_lock is not None,
-            force_destroy=False,
-            tags={**spec.tags},
-            opts=child,
+            name, object_lock_enabled=self._spec.object_lock is not None, force_destroy=False,
+            tags={**self._spec.tags}, opts=self._child,
         )
-        bucket_id = self.bucket.id
+        public_block = self._settings(key_arn)
+        self._inventory()
+        self.role_arns = self._roles(key_arn)
+        self._key_policy()
+        self.policy = self._bucket_policy(key_arn, public_block)
+        self.register_outputs({"bucket": self.bucket.bucket, "key_arn": key_arn, "role_arns": dict(self.role_arns)})
+
+    @property
+    def _purpose(self) -> str:
+        return str(self._spec.purpose)
+
+    def _after(self, *resources: pulumi.Resource) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=list(resources)))
+
+    def _key(self) -> aws.kms.Key | None:
+        """The purpose's own rotating customer key and its alias (none for the log bucket: SSE-S3)."""
+        if not self._spec.kms:
+            return None
+        key = aws.kms.Key(
+            f"{self._name}-key",
+            description=f"recgov: encryption of the {self._purpose} recordings bucket",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags={**self._spec.tags},
+            opts=self._child,
+        )
+        aws.kms.Alias(f"{self._name}-key-alias", name=f"alias/{self._name}", target_key_id=key.key_id,
+                      opts=self._child)
+        return key
+
+    def _settings(self, key_arn: pulumi.Output[str] | None) -> aws.s3.BucketPublicAccessBlock:
+        """The bucket's settings, each from the rendered specification; returns the public access block,
+        which the bucket policy waits for."""
+        spec, name, bucket_id = self._spec, self._name, self.bucket.id
         versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket_id,
-            versioning_configuration=to_pulumi(spec.versioning),
-            opts=child,
+            f"{name}-versioning", bucket=bucket_id, versioning_configuration=to_pulumi(spec.versioning),
+            opts=self._child,
         )
-        after_versioning = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[versioning]))
         if spec.object_lock is not None:
             aws.s3.BucketObjectLockConfiguration(
-                f"{name}-object-lock",
-                bucket=bucket_id,
-                object_lock_enabled="Enabled",
-                rule=to_pulumi(spec.object_lock["Rule"]),
-                opts=after_versioning,
+                f"{name}-object-lock", bucket=bucket_id, object_lock_enabled="Enabled",
+                rule=to_pulumi(spec.object_lock["Rule"]), opts=self._after(versioning),
             )
         aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle",
-            bucket=bucket_id,
-            rules=to_pulumi(spec.lifecycle["Rules"]),
-            opts=after_versioning,
+            f"{name}-lifecycle", bucket=bucket_id, rules=to_pulumi(spec.lifecycle["Rules"]),
+            opts=self._after(versioning),
         )
         if key_arn is not None:
             encryption: pulumi.Input[Any] = key_arn.apply(lambda arn: to_pulumi(encryption_configuration(arn)["Rules"]))
         else:
             encryption = to_pulumi(encryption_configuration(None)["Rules"])
         aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=bucket_id, rules=encryption, opts=child
+            f"{name}-encryption", bucket=bucket_id, rules=encryption, opts=self._child
         )
         public_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block", bucket=bucket_id, **to_pulumi(spec.public_access_block), opts=child
+            f"{name}-public-access-block", bucket=bucket_id, **to_pulumi(spec.public_access_block), opts=self._child
         )
         aws.s3.BucketOwnershipControls(
-            f"{name}-ownership", bucket=bucket_id, rule=to_pulumi(spec.ownership["Rules"][0]), opts=child
+            f"{name}-ownership", bucket=bucket_id, rule=to_pulumi(spec.ownership["Rules"][0]), opts=self._child
         )
-        if args.log_bucket is not None and spec.log_prefix is not None:
+        if self._args.log_bucket is not None and spec.log_prefix is not None:
             aws.s3.BucketLogging(
-                f"{name}-logging",
-                bucket=bucket_id,
-                target_bucket=args.log_bucket,
+                f"{name}-logging", bucket=bucket_id, target_bucket=self._args.log_bucket,
                 target_prefix=spec.log_prefix,
                 # S3 refuses logging until the log bucket's policy admits the delivery.
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(args.log_ready))),
+                opts=self._after(*self._args.log_ready),
             )
-        if spec.inventory and args.inventory_bucket_arn is not None:
-            inventory = pulumi.Output.all(args.inventory_bucket_arn, args.account_id).apply(
-                lambda v: inventory_configuration(v[0], v[1])
-            )
-            destination = inventory["Destination"].apply(lambda d: d["S3BucketDestination"])
-            aws.s3.Inventory(
-                f"{name}-inventory",
-                bucket=bucket_id,
-                name=INVENTORY_ID,
-                enabled=True,
-                included_object_versions=inventory["IncludedObjectVersions"],
-                schedule={"frequency": inventory["Schedule"]["Frequency"]},
-                destination={
-                    "bucket": {
-                        "bucket_arn": destination["Bucket"],
-                        "account_id": destination["AccountId"],
-                        "format": destination["Format"],
-                        "prefix": destination["Prefix"],
-                    }
-                },
-                optional_fields=inventory["OptionalFields"],
-                opts=child,
-            )
+        return public_block
 
-        self.role_arns = {}
-        given = {k: tuple(v) for k, v in args.principals.items()}
-        kind_of = traits(spec.purpose)
+    def _inventory(self) -> None:
+        """The daily inventory of every version, delivered into the log bucket."""
+        if not self._spec.inventory or self._args.inventory_bucket_arn is None:
+            return
+        arguments = self._args.inventory_bucket_arn, self._args.account_id
+        inventory = pulumi.Output.all(*arguments).apply(lambda v: inventory_arguments(inventory_configuration(*v)))
+        aws.s3.Inventory(
+            f"{self._name}-inventory",
+            bucket=self.bucket.id,
+            # The id is fixed: the checks and the audit find the inventory by it.
+            name=INVENTORY_ID,
+            enabled=True,
+            included_object_versions=inventory["included_object_versions"],
+            schedule=inventory["schedule"],
+            destination=inventory["destination"],
+            optional_fields=inventory["optional_fields"],
+            opts=self._child,
+        )
+
+    def _roles(self, key_arn: pulumi.Output[str] | None) -> dict[str, pulumi.Output[str]]:
+        """One role per role kind of the purpose that the stack does not name an existing principal for."""
+        kind_of = traits(self._spec.purpose)
+        roles: dict[str, pulumi.Output[str]] = {}
         for kind in map(str, kind_of.roles):
-            if kind in given:
+            if kind in self._given:
                 continue
             role = aws.iam.Role(
-                f"{name}-{kind}",
-                description=f"recgov: {kind} of the {purpose} recordings",
-                assume_role_policy=pulumi.Output.from_input(args.trusted_arn).apply(
+                f"{self._name}-{kind}",
+                description=f"recgov: {kind} of the {self._purpose} recordings",
+                assume_role_policy=pulumi.Output.from_input(self._args.trusted_arn).apply(
                     lambda arn: json.dumps(trust_policy(arn))
                 ),
-                tags={**spec.tags},
-                opts=child,
+                tags={**self._spec.tags},
+                opts=self._child,
             )
             # Proof readers are the dispute team: they also place legal holds.
             kinds = (kind, "legal-hold") if (kind_of.legal_hold and kind == "reader") else (kind,)
             for k in kinds:
                 aws.iam.RolePolicy(
-                    f"{name}-{k}-policy",
+                    f"{self._name}-{k}-policy",
                     role=role.id,
                     policy=pulumi.Output.all(self.bucket.arn, key_arn).apply(_permissions_json(k)),
-                    opts=child,
+                    opts=self._child,
                 )
-            self.role_arns[kind] = role.arn
+            roles[kind] = role.arn
+        return roles
 
-        def principal_arns(kind: str) -> pulumi.Output[list[str]]:
-            if kind in given:
-                return pulumi.Output.from_input(list(given[kind]))
-            if kind in self.role_arns:
-                return self.role_arns[kind].apply(lambda a: [a])
-            return pulumi.Output.from_input([])
+    def _principal_arns(self, kind: str) -> pulumi.Output[list[str]]:
+        """The ARNs of one role kind: the stack's own principals, else the role created for it, else none."""
+        if kind in self._given:
+            return pulumi.Output.from_input(list(self._given[kind]))
+        if kind in self.role_arns:
+            return self.role_arns[kind].apply(lambda a: [a])
+        return pulumi.Output.from_input([])
 
-        readers = pulumi.Output.all(principal_arns("reader"), args.extra_readers).apply(lambda v: [*v[0], *v[1]])
-        writers = pulumi.Output.all(principal_arns("writer"), args.extra_writers).apply(lambda v: [*v[0], *v[1]])
-        legal_hold = principal_arns("reader") if kind_of.legal_hold else pulumi.Output.from_input([])
-        if self.key is not None:
-            # A resource of its own: the key exists before the roles that its policy names.
-            key_users = pulumi.Output.all(args.account_id, args.deployer_arns, readers, writers)
-            key_document = key_users.apply(lambda v: json.dumps(key_policy(
-                v[0], Principals(deployer=tuple(v[1]), readers=tuple(v[2]), writers=tuple(v[3])))))
-            aws.kms.KeyPolicy(f"{name}-key-policy", key_id=self.key.key_id, policy=key_document, opts=child)
-        document = pulumi.Output.all(
-            self.bucket.arn,
-            key_arn,
-            args.deployer_arns,
-            readers,
-            writers,
-            principal_arns("erasure"),
-            legal_hold,
-            args.account_id,
-        ).apply(lambda v: json.dumps(GovernedBucket._policy(spec, args, *v)))
-        self.policy = aws.s3.BucketPolicy(
-            f"{name}-policy",
-            bucket=bucket_id,
-            policy=document,
+    def _readers(self) -> pulumi.Output[list[str]]:
+        extra = self._args.extra_readers
+        return pulumi.Output.all(self._principal_arns("reader"), extra).apply(lambda v: [*v[0], *v[1]])
+
+    def _writers(self) -> pulumi.Output[list[str]]:
+        extra = self._args.extra_writers
+        return pulumi.Output.all(self._principal_arns("writer"), extra).apply(lambda v: [*v[0], *v[1]])
+
+    def _key_policy(self) -> None:
+        """The key's policy, a resource of its own: the key exists before the roles that its policy names."""
+        if self.key is None:
+            return
+        users = pulumi.Output.all(account_id=self._args.account_id, deployers=self._args.deployer_arns,
+                                  readers=self._readers(), writers=self._writers(),
+                                  connect_role=self._args.connect_service_role)
+        document = users.apply(lambda v: json.dumps(key_policy(v["account_id"], self._key_users(**v))))
+        aws.kms.KeyPolicy(f"{self._name}-key-policy", key_id=self.key.key_id, policy=document, opts=self._child)
+
+    def _key_users(self, account_id: str, deployers: Sequence[str], readers: Sequence[str],
+                   writers: Sequence[str], connect_role: str | None) -> Principals:
+        instance = self._args.connect_instance_arn
+        return Principals(
+            deployer=tuple(deployers), readers=tuple(readers), writers=tuple(writers),
+            connect=ConnectInstance(instance, connect_role) if instance and connect_role else None,
+        )
+
+    def _bucket_policy(
+        self, key_arn: pulumi.Output[str] | None, public_block: aws.s3.BucketPublicAccessBlock
+    ) -> aws.s3.BucketPolicy:
+        """The bucket policy: the purpose's denies, and the allows its deliveries need."""
+        legal_hold = (self._principal_arns("reader") if traits(self._spec.purpose).legal_hold
+                      else pulumi.Output.from_input([]))
+        known = pulumi.Output.all(
+            bucket_arn=self.bucket.arn,
+            key_arn=key_arn,
+            deployers=self._args.deployer_arns,
+            readers=self._readers(),
+            writers=self._writers(),
+            erasure=self._principal_arns("erasure"),
+            legal_hold=legal_hold,
+            account_id=self._args.account_id,
+        )
+        return aws.s3.BucketPolicy(
+            f"{self._name}-policy",
+            bucket=self.bucket.id,
+            policy=known.apply(lambda v: json.dumps(self._policy_document(**v))),
             # S3 refuses a policy change while the public access block is being applied.
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[public_block])),
-        )
-        self.register_outputs(
-            {"bucket": self.bucket.bucket, "key_arn": key_arn, "role_arns": dict(self.role_arns)}
+            opts=self._after(public_block),
         )
 
-    @staticmethod
-    def _policy(
-        spec: BucketSpec,
-        args: GovernedBucketArgs,
+    def _policy_document(
+        self,
         bucket_arn: str,
         key_arn: str | None,
         deployers: Sequence[str],
@@ -276,6 +322,7 @@ class GovernedBucket(pulumi.ComponentResource):
         legal_hold: Sequence[str],
         account_id: str,
     ) -> dict[str, Any]:
+        spec, args = self._spec, self._args
         principals = Principals(
             deployer=tuple(deployers),
             readers=tuple(readers),
@@ -365,8 +412,8 @@ class ConnectRecordingStorage(pulumi.ComponentResource):
     """The instance storage config for CALL_RECORDINGS: S3, the governed bucket, SSE-KMS with its key.
 
     Connect creates a grant on the key for the instance's service-linked role when the config is
-    associated (AssociateInstanceStorageConfig), with the deployer's ``kms:CreateGrant``; the key
-    needs no other statement for Connect to encrypt.
+    associated (AssociateInstanceStorageConfig), with the deployer's ``kms:CreateGrant``, which the
+    key's policy gives for exactly that grant (``lifecycle.access.connect_grant_statement``).
     """
 
     storage: aws.connect.InstanceStorageConfig

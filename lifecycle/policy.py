@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from lifecycle.analytics import Analytics, DerivedPolicy
 from lifecycle.layouts import DEFAULT_LAYOUT, LAYOUTS, KeyLayout, prefix_problems
 from lifecycle.legal import LIMITS, MAX_SAMPLING_RATE, RULES, LockMode, Purpose, RetentionLimit
 from lifecycle.purposes import Proportion, traits
-
-LIFECYCLE_ROUNDING_DAYS = 1
-"""S3 runs lifecycle actions at the midnight UTC after an object becomes eligible: up to a day late."""
+from lifecycle.retention import LIFECYCLE_ROUNDING_DAYS
 
 MIN_RETENTION_DAYS = 4
 """The shortest retention a versioned bucket can honour: expire after 1 day, remove the noncurrent
@@ -254,8 +252,3 @@ def validate(policy: Policy, known_problems: list[str] | None = None) -> Policy:
     if problems:
         raise PolicyError(problems)
     return policy
-
-
-def purposes_by_name(policy: Policy) -> Mapping[str, PurposePolicy]:
-    """The policy's purposes keyed by their names (``quality``, ``proof`` ...)."""
-    return {str(p.purpose): p for p in policy}

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lifecycle.legal import LIMITS, LockMode, Purpose
-from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, PurposePolicy
+from lifecycle.policy import PurposePolicy
 from lifecycle.purposes import traits
-from lifecycle.retention import AgeBound, multipart_worst_case, parse_rules, worst_case_age
+from lifecycle.retention import LIFECYCLE_ROUNDING_DAYS, AgeBound, multipart_worst_case, parse_rules, worst_case_age
 
 TAG_PURPOSE = "recgov:purpose"
 TAG_RETENTION = "recgov:retention-days"
@@ -26,9 +26,6 @@ NONCURRENT_DAYS = 1
 """Noncurrent versions go one day after they stop being current: the expiry already waited."""
 ABORT_MULTIPART_DAYS = 1
 """Parts of an abandoned upload are recording bytes too; they go after a day."""
-
-LOG_PREFIX_ROOT = ""
-"""Server access logs of a purpose's bucket land under ``<purpose>/`` in the log bucket."""
 
 LOGGING_SERVICE = "logging.s3.amazonaws.com"
 

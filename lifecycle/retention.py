@@ -20,7 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS
+LIFECYCLE_ROUNDING_DAYS = 1
+"""S3 runs lifecycle actions at the midnight UTC after an object becomes eligible: up to a day late."""
 
 
 def days(n: int) -> str:
@@ -68,7 +69,8 @@ def _filter_scope(rule: Mapping[str, Any]) -> tuple[bool, str]:
     return False, "keys with " + " and ".join(parts)
 
 
-def _positive_int(value: Any) -> int | None:
+def _count(value: Any) -> int | None:
+    """A day or version count as S3 holds it: a whole number, 0 included; anything else is no count."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
@@ -84,12 +86,12 @@ def parse_rule(rule: Mapping[str, Any]) -> LifecycleRule:
         enabled=rule.get("Status") == "Enabled",
         covers_all_keys=covers_all,
         scope=scope,
-        expiration_days=_positive_int(expiration.get("Days")),
+        expiration_days=_count(expiration.get("Days")),
         expiration_date=str(date) if date is not None else None,
         expired_object_delete_marker=expiration.get("ExpiredObjectDeleteMarker") is True,
-        noncurrent_days=_positive_int(noncurrent.get("NoncurrentDays")),
-        newer_noncurrent_versions=_positive_int(noncurrent.get("NewerNoncurrentVersions")),
-        abort_multipart_days=_positive_int(abort.get("DaysAfterInitiation")),
+        noncurrent_days=_count(noncurrent.get("NoncurrentDays")),
+        newer_noncurrent_versions=_count(noncurrent.get("NewerNoncurrentVersions")),
+        abort_multipart_days=_count(abort.get("DaysAfterInitiation")),
     )
 
 

@@ -200,7 +200,7 @@ def parse_stack_settings(raw: Mapping[str, Any], *, stack: str) -> StackSettings
     trusted = raw.get("trustedAccountArn")
     policy_file = raw.get("policyFile") or None
     if policy_file is not None and not isinstance(policy_file, str):
-        # A number or a list here once reached path arithmetic and crashed with a traceback.
+        # The program joins it to the project directory: anything but a string is refused here, in one sentence.
         problems.append(f"recgov:policyFile: {policy_file!r} must be the path of a policy file (a string).")
         policy_file = None
     connect = _amazon_connect(raw.get("amazonConnect"), problems)

@@ -8,7 +8,7 @@ dependency of its ``bucket`` property (the bucket's name itself is unknown befor
 The three states of an observation keep their meaning:
 
 * **present**: a setting resource is joined to the bucket, with known values, translated to the
-  API's shape by :mod:`lifecycle.wire` (the translation the sandbox applies to the emulator);
+  API's shape by :mod:`sandbox.wire` (the translation the sandbox applies to the emulator);
 * **absent**: no such resource exists for the bucket, as S3 would answer ``NoSuch…``;
 * **unreadable**: a value the setting needs is unknown until apply (computed from a resource not yet
   created), several resources would race to set it, or a resource of its type cannot be joined to
@@ -36,9 +36,9 @@ from pulumi_policy.proxy import (
 from governance.collect.kms import configured_key
 from governance.collect.observed import Observed
 from governance.collect.snapshot import BucketSnapshot
-from lifecycle import wire
 from lifecycle.legal import Purpose
 from lifecycle.render import INVENTORY_ID, TAG_PURPOSE
+from sandbox import wire
 
 BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 """The bucket resource (``BucketV2`` is its former name, still accepted by pulumi-aws 7)."""
@@ -103,32 +103,32 @@ class Setting:
 
 
 def _policy_document(props: Mapping[str, Any]) -> Any:
-    return json.loads(wire.policy_text(props))
+    return json.loads(wire.policy_text_from_wire(props))
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("aws:s3/bucketVersioning:BucketVersioning", "versioning", ("versioningConfiguration",),
-            wire.versioning_configuration),
+            wire.versioning_configuration_from_wire),
     Setting("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "object_lock",
-            ("objectLockEnabled", "rule"), wire.object_lock_configuration),
+            ("objectLockEnabled", "rule"), wire.object_lock_configuration_from_wire),
     # GetBucketLifecycleConfiguration answers with the rules alone: the snapshot holds that list.
     Setting("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "lifecycle", ("rules",),
-            lambda p: wire.lifecycle_configuration(p)["Rules"]),
+            lambda p: wire.lifecycle_configuration_from_wire(p)["Rules"]),
     Setting("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            "encryption", ("rules",), wire.encryption_configuration),
+            "encryption", ("rules",), wire.encryption_configuration_from_wire),
     Setting("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "public_access_block",
-            wire.PUBLIC_ACCESS_FLAGS, wire.public_access_block_configuration),
+            wire.PUBLIC_ACCESS_FLAGS, wire.public_access_block_configuration_from_wire),
     Setting("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "ownership", ("rule",),
-            wire.ownership_controls),
+            wire.ownership_controls_from_wire),
     Setting("aws:s3/bucketLogging:BucketLogging", "logging", ("targetBucket", "targetPrefix"),
-            lambda p: wire.logging_status(p)["LoggingEnabled"], names_bucket=("targetBucket",)),
+            lambda p: wire.logging_status_from_wire(p)["LoggingEnabled"], names_bucket=("targetBucket",)),
     Setting("aws:s3/bucketPolicy:BucketPolicy", "policy", ("policy",), _policy_document),
     Setting("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "replication", ("role", "rules"),
-            wire.replication_configuration),
+            wire.replication_configuration_from_wire),
     # Collection reads the program's own inventory by its id; other inventories are not governed.
     Setting("aws:s3/inventory:Inventory", "inventory",
             ("name", "enabled", "includedObjectVersions", "schedule", "destination", "optionalFields"),
-            wire.inventory_configuration, selects=lambda p: p.get("name") in (INVENTORY_ID, *_UNKNOWNS)),
+            wire.inventory_configuration_from_wire, selects=lambda p: p.get("name") in (INVENTORY_ID, *_UNKNOWNS)),
 )
 """The table of joined resources, one row per setting, like the collection's table of S3 reads."""
 SNAPSHOT_FIELDS = frozenset(f.name for f in fields(BucketSnapshot))

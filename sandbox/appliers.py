@@ -15,10 +15,20 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lifecycle import wire
-from lifecycle.wire import api_value, tag_list
+from sandbox import wire
+from sandbox.wire import api_value, tag_list
 
 Outputs = dict[str, Any]
+
+
+def physical_name(project: str, stack: str, logical: str) -> str:
+    """``<logical>-<7 hex>`` like Pulumi's auto-naming, but derived from project, stack and name.
+
+    Pulumi draws the suffix at random and keeps it in its state; the sandbox has no state file,
+    so a hash of the stack and the logical name gives the same name on every deploy.
+    """
+    digest = hashlib.sha256(f"{project}/{stack}/{logical}".encode()).hexdigest()
+    return f"{logical}-{digest[:7]}"
 
 
 @dataclass(frozen=True)
@@ -33,13 +43,8 @@ class ApplyContext:
     stack: str
 
     def physical_name(self, logical: str) -> str:
-        """``<logical>-<7 hex>`` like Pulumi's auto-naming, but derived from stack and name.
-
-        Pulumi draws the suffix at random and keeps it in its state; the sandbox has no state file,
-        so a hash of the stack and the logical name gives the same name on every deploy.
-        """
-        digest = hashlib.sha256(f"{self.project}/{self.stack}/{logical}".encode()).hexdigest()
-        return f"{logical}-{digest[:7]}"
+        """The name :func:`physical_name` gives ``logical`` in this project and stack."""
+        return physical_name(self.project, self.stack, logical)
 
     def state_parameter(self, logical: str) -> str:
         """Where the sandbox remembers an id the service chose (a KMS key id) between deploys."""
@@ -89,48 +94,51 @@ def _bucket_setting(put: Callable[[Any, str, Mapping[str, Any]], None]) -> Calla
 
 def _versioning(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketVersioning:BucketVersioning``."""
-    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=wire.versioning_configuration(inputs))
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=wire.versioning_configuration_from_wire(inputs))
 
 
 def _object_lock(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration``."""
-    s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=wire.object_lock_configuration(inputs))
+    config = wire.object_lock_configuration_from_wire(inputs)
+    s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=config)
 
 
 def _lifecycle(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration``."""
-    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration=wire.lifecycle_configuration(inputs))
+    config = wire.lifecycle_configuration_from_wire(inputs)
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration=config)
 
 
 def _encryption(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration``."""
-    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=wire.encryption_configuration(inputs))
+    config = wire.encryption_configuration_from_wire(inputs)
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=config)
 
 
 def _public_access_block(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock``: an absent flag is false, as in the API."""
-    config = wire.public_access_block_configuration(inputs)
+    config = wire.public_access_block_configuration_from_wire(inputs)
     s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=config)
 
 
 def _ownership(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketOwnershipControls:BucketOwnershipControls``."""
-    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=wire.ownership_controls(inputs))
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=wire.ownership_controls_from_wire(inputs))
 
 
 def _logging(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketLogging:BucketLogging``."""
-    s3.put_bucket_logging(Bucket=name, BucketLoggingStatus=wire.logging_status(inputs))
+    s3.put_bucket_logging(Bucket=name, BucketLoggingStatus=wire.logging_status_from_wire(inputs))
 
 
 def _policy(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/bucketPolicy:BucketPolicy``."""
-    s3.put_bucket_policy(Bucket=name, Policy=wire.policy_text(inputs))
+    s3.put_bucket_policy(Bucket=name, Policy=wire.policy_text_from_wire(inputs))
 
 
 def _inventory(s3: Any, name: str, inputs: Mapping[str, Any]) -> None:
     """``aws:s3/inventory:Inventory``."""
-    config = wire.inventory_configuration(inputs)
+    config = wire.inventory_configuration_from_wire(inputs)
     s3.put_bucket_inventory_configuration(Bucket=name, Id=config["Id"], InventoryConfiguration=config)
 
 

@@ -1,6 +1,6 @@
 """Apply the real Pulumi program to the emulator: ``recgov sandbox deploy``.
 
-The program (``__main__.py``) runs under Pulumi's mock runtime (``lifecycle.program``); the mocks
+The program (``__main__.py``) runs under Pulumi's mock runtime (``sandbox.program``); the mocks
 below apply each declared resource to the emulator with boto3 as it registers, and hand the
 outputs (names, ARNs, ids) back to the program, so later resources see them as they would under
 ``pulumi up``. This is an emulation for trying and testing; production deployments use ``pulumi up``.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,9 @@ import yaml
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lifecycle.program import PROGRAM, PROJECT, ProgramRun, run_program
 from sandbox.appliers import APPLIERS, SKIPPED, ApplyContext
 from sandbox.emulator import DEFAULT_REGION, FAKE_CREDENTIALS
+from sandbox.program import PROGRAM, PROJECT, ProgramRun, run_program
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
@@ -275,6 +275,24 @@ def deploy(
         config = stack_config(stack, project_dir)
     region = str(config.get("aws:region") or DEFAULT_REGION)
     clients = emulator_clients(endpoint_url, region, credentials)
+    return apply_program(clients, stack=stack, config=config, program=program, endpoint_url=endpoint_url)
+
+
+def apply_program(
+    clients: Callable[[str], Any],
+    *,
+    stack: str,
+    config: Mapping[str, Any],
+    program: Path = PROGRAM,
+    endpoint_url: str = "the emulator",
+) -> Deployment:
+    """Run the program for ``stack`` with ``config`` and apply each resource through ``clients``.
+
+    ``clients`` makes a boto3 client by service name. Where they point is the caller's charge:
+    :func:`deploy` hands over clients for a loopback emulator only; tests hand over clients that moto
+    mocks in process. ``endpoint_url`` only names the target in error messages.
+    """
+    region = str(config.get("aws:region") or DEFAULT_REGION)
     try:
         account = str(clients("sts").get_caller_identity()["Account"])
     except (ClientError, BotoCoreError) as err:

@@ -19,8 +19,8 @@ import pytest
 
 from lifecycle.loader import load_policy
 from lifecycle.policy import Policy
-from lifecycle.program import ProgramRun, run_program
 from sandbox.emulator import FAKE_CREDENTIALS, AwsEmulator, Emulator, LocalStackEmulator, emulator_environment
+from sandbox.program import ProgramRun, run_program
 
 # No test may reach a real account: credentials are fake and every client is pointed at loopback.
 for _key, _value in FAKE_CREDENTIALS.items():
@@ -147,3 +147,12 @@ def offline_run(config: dict[str, Any] | None = None, into: ProgramRun | None = 
 def run_stack() -> Callable[..., ProgramRun]:
     """The offline program runner (see :func:`offline_run`)."""
     return offline_run
+
+
+@pytest.fixture(scope="session")
+def default_run() -> ProgramRun:
+    """The program run once offline with no stack config: the packaged policy, stack ``dev``.
+
+    Shared by every test that only reads it (a policy pack test edits a copy, ``PlannedStack``).
+    """
+    return offline_run({})

@@ -9,8 +9,9 @@ from datetime import datetime
 
 from governance.audit.sql import Thresholds
 from lifecycle.legal import LIMITS, Purpose
-from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS, Policy, PurposePolicy
+from lifecycle.policy import Policy, PurposePolicy
 from lifecycle.render import derived_prefix, render_bucket
+from lifecycle.retention import LIFECYCLE_ROUNDING_DAYS
 
 
 def derived_rules(p: PurposePolicy) -> tuple[tuple[str, str], ...]:

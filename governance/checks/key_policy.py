@@ -14,6 +14,9 @@ included), and requires:
 
 Conditions on an Allow are not credited (a condition narrows a grant, it never makes an unexpected
 principal expected), and Deny statements are credited only against the account's administration.
+One statement is the exception: with Amazon Connect, the program lets the deployer have Connect grant
+the key to the instance's role (``lifecycle.access.connect_grant_statement``); that statement, exactly
+as rendered for the stack's deployer and instance, is not counted. Any broader grant permission is.
 Without stack outputs the roles are unknown: then everyone, the account itself and AWS services
 still may not use the key, and the message says what could not be compared.
 """
@@ -28,7 +31,7 @@ from governance.checks.base import Check, Expected
 from governance.checks.policy_semantics import as_list, covers_action, matches
 from governance.collect.snapshot import BucketSnapshot
 from governance.model import CheckMeta, Result, Severity
-from lifecycle.access import KEY_DECRYPT_CAPABLE, KEY_ENCRYPT_CAPABLE, account_root
+from lifecycle.access import KEY_DECRYPT_CAPABLE, KEY_ENCRYPT_CAPABLE, Principals, account_root, connect_grant_statement
 
 EVERYONE = "*"
 
@@ -56,6 +59,44 @@ def principals_of(statement: Mapping[str, Any]) -> set[str]:
             else:
                 found.add(text)
     return found
+
+
+STATEMENT_FIELDS = frozenset({"Sid", "Effect", "Principal", "Action", "Resource", "Condition"})
+
+
+def _conditions(statement: Mapping[str, Any]) -> dict[tuple[str, str], tuple[str, ...]]:
+    # IAM reads condition keys without regard to case, and JSON true as "true" under Bool.
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    condition = statement.get("Condition")
+    for op, pairs in condition.items() if isinstance(condition, Mapping) else ():
+        for key, value in pairs.items() if isinstance(pairs, Mapping) else ():
+            found[(op, key.lower())] = tuple(sorted(
+                str(v).lower() if isinstance(v, bool) or op == "Bool" else str(v) for v in as_list(value)))
+    return found
+
+
+def same_statement(found: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
+    """Whether a statement says exactly what ``expected`` says, whatever its Sid and list spellings."""
+    return (set(found) <= STATEMENT_FIELDS and found.get("Effect") == expected["Effect"]
+            and principals_of(found) == principals_of(expected)
+            and {str(a).lower() for a in as_list(found.get("Action"))}
+            == {str(a).lower() for a in as_list(expected["Action"])}
+            and set(map(str, as_list(found.get("Resource")))) == set(as_list(expected["Resource"]))
+            and _conditions(found) == _conditions(expected))
+
+
+def expected_grants(principals: Principals | None) -> list[dict[str, Any]]:
+    """The grant statements the program renders for the stack's principals (none when they are unknown)."""
+    if principals is None or principals.connect is None:
+        return []
+    return [connect_grant_statement(principals.deployer, principals.connect)]
+
+
+def without_expected_grants(document: Mapping[str, Any], grants: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The document without the statements that are exactly one of ``grants``."""
+    kept = [s for s in as_list(document.get("Statement"))
+            if not (isinstance(s, Mapping) and any(same_statement(s, g) for g in grants))]
+    return {**document, "Statement": kept}
 
 
 def _statements(document: Mapping[str, Any], effect: str) -> list[Mapping[str, Any]]:
@@ -127,9 +168,15 @@ class KeyVerdict:
 
 
 def judge_key_policy(
-    document: Mapping[str, Any], account_id: str | None, readers: Sequence[str] | None, writers: Sequence[str] | None
+    document: Mapping[str, Any], account_id: str | None, readers: Sequence[str] | None, writers: Sequence[str] | None,
+    grants: Sequence[Mapping[str, Any]] = (),
 ) -> KeyVerdict:
-    """The verdict on a key policy; ``readers``/``writers`` None when the stack's principals are unknown."""
+    """The verdict on a key policy; ``readers``/``writers`` None when the stack's principals are unknown.
+
+    ``grants`` are statements the program itself renders (:func:`expected_grants`): exactly those are
+    not counted as reaching the plaintext.
+    """
+    document = without_expected_grants(document, grants)
     return KeyVerdict(
         extra_decrypt=tuple(unexpected(reaching(document, KEY_DECRYPT_CAPABLE), readers)),
         extra_encrypt=tuple(unexpected(reaching(document, KEY_ENCRYPT_CAPABLE), writers)),
@@ -162,7 +209,8 @@ def _key_policy(check: Check, exp: Expected, snap: BucketSnapshot) -> list[Resul
                             "who decrypts its recordings; it must use the purpose's key.", key.evidence(), required)
     # The rotation read may have failed while the policy was read: the policy is judged all the same.
     arn = (key.value.get("KeyArn") if key.is_present else None) or exp.key_arn or "(the key the bucket names)"
-    verdict = judge_key_policy(obs.value, _account(arn) or _account(exp.key_arn), readers, writers)
+    verdict = judge_key_policy(obs.value, _account(arn) or _account(exp.key_arn), readers, writers,
+                               expected_grants(exp.principals))
     if verdict.problems:
         return check.failed(exp, f"{exp.label} uses KMS key {arn}, whose key policy {'; '.join(verdict.problems)}; "
                             "only the purpose's readers may decrypt, only its writers encrypt, and the account "

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from governance.checks.base import UNKNOWN_PRINCIPALS
-from lifecycle.access import DenyRequirement
+from lifecycle.access import DenyRequirement, requirement_resources
 
 EXEMPTION_KEY = "aws:principalarn"
 EXEMPTION_OPERATORS = frozenset({"ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals"})
@@ -146,11 +146,6 @@ def extra_exemptions(exempt: Sequence[str], allowed: Sequence[str]) -> list[str]
     if tuple(allowed) == UNKNOWN_PRINCIPALS:
         return []
     return [e for e in exempt if e not in allowed and not matches(allowed, e)]
-
-
-def requirement_resources(bucket_arn: str, req: DenyRequirement) -> list[str]:
-    """The resources a requirement must be denied on."""
-    return ([bucket_arn] if req.on_bucket else []) + ([f"{bucket_arn}/*"] if req.on_objects else [])
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from governance.collect.observed import Observed
 from governance.collect.snapshot import BucketSnapshot
 from governance.model import CheckMeta, Result, Severity
 from lifecycle.legal import LIMITS, LockMode
-from lifecycle.policy import LIFECYCLE_ROUNDING_DAYS
 from lifecycle.purposes import LOG_TARGET, traits
 from lifecycle.retention import (
+    LIFECYCLE_ROUNDING_DAYS,
     AgeBound,
     LifecycleRule,
     cleans_expired_delete_markers,

@@ -92,6 +92,25 @@ def test_verify_passes_and_an_extra_writer_fails(stack: ConnectStack) -> None:
     assert failed == [("RG-POLICY-PURPOSE-ACCESS", "quality")]
 
 
+def test_the_deployed_quality_key_lets_the_deployer_have_connect_grant_it_and_verify_accepts_only_that(
+    stack: ConnectStack,
+) -> None:
+    kms, key = stack.clients("kms"), stack.deployment.outputs["keyArns"]["quality"]
+    original = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+    document = json.loads(original)
+    grant = next(s for s in document["Statement"] if s["Action"] == "kms:CreateGrant")
+    assert grant["Principal"] == {"AWS": [stack.deployment.outputs["deployerArn"]]}
+    assert grant["Condition"]["StringEquals"]["kms:GranteePrincipal"] == stack.service_role
+    # The same permission without the grantee: the deployer could grant the key to anyone.
+    del grant["Condition"]["StringEquals"]["kms:GranteePrincipal"]
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(document))
+    try:
+        failed = [(r.check, r.purpose) for r in stack.verify().results if r.status is Status.FAIL]
+    finally:
+        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=original)
+    assert failed == [("RG-KMS-KEY-POLICY", "quality")]
+
+
 def test_an_instance_the_emulator_does_not_have_is_one_sentence(stack: ConnectStack) -> None:
     missing = {**stack.config, "amazonConnect": {
         "instanceArn": f"arn:aws:connect:{REGION}:123456789012:instance/00000000-0000-0000-0000-000000000000",

@@ -1,23 +1,38 @@
-"""Fixtures for verify: an in-process moto account holding the governed stack of the default policy."""
+"""Fixtures for verify: an in-process moto account holding the governed stack the program deploys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from bench.fleet import provision_stack
 from lifecycle.policy import Policy
-from tests.governance.support import PREFIX, REGION, Account
+from sandbox.deploy import apply_program
+from tests.governance.support import PREFIX, REGION, STACK, Account
+
+
+def mocked_clients(region: str) -> Callable[[str], Any]:
+    """A cached boto3 client factory for the in-process moto account (the program registers from threads)."""
+    cache: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def client(service: str) -> Any:
+        with lock:
+            if service not in cache:
+                cache[service] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+            return cache[service]
+
+    return client
 
 
 @pytest.fixture
 def account(default_policy: Policy) -> Iterator[Account]:
-    """The default policy's stack, deployed into an in-process moto account."""
+    """The default policy's stack, deployed by the program (through the sandbox) into an in-process moto account."""
     with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        kms = boto3.client("kms", region_name=REGION)
-        outputs = provision_stack(s3, kms, default_policy, PREFIX, region=REGION)
-        yield Account(s3, kms, default_policy, outputs)
+        clients = mocked_clients(REGION)
+        deployment = apply_program(clients, stack=STACK, config={"aws:region": REGION, "namePrefix": PREFIX})
+        yield Account(clients("s3"), clients("kms"), default_policy, deployment.outputs)

@@ -17,6 +17,8 @@ from lifecycle.policy import Policy
 
 REGION = "eu-west-3"
 PREFIX = "recgov-t"
+STACK = "t"
+"""The stack the program deploys for the verify tests: buckets are ``recgov-t-<purpose>-<7 hex>``."""
 
 
 @dataclass

@@ -28,7 +28,7 @@ def test_a_compliant_stack_exits_0_with_a_json_report(outputs_file: Path) -> Non
     assert result.code == 0, result.output
     doc = json.loads(result.out)
     assert doc["summary"]["fail"] == 0 and doc["summary"]["error"] == 0 and doc["summary"]["pass"] > 0
-    assert {r["purpose"] for r in doc["results"]} == {"quality", "proof", "evaluations", "access-logs"}
+    assert {r["purpose"] for r in doc["results"]} == {"quality", "proof", "evaluations", "access-logs", "evidence"}
 
 
 def test_a_violation_exits_1(account: Account, outputs_file: Path) -> None:

@@ -14,7 +14,7 @@ from lifecycle.access import deny_requirements
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy
 from lifecycle.policy import PolicyError
-from lifecycle.program import ProgramRun
+from sandbox.program import ProgramRun
 
 OUTPUTS = {
     "buckets": {"quality": "q", "proof": "p", "evaluations": "e", "access-logs": "l"},
@@ -81,10 +81,10 @@ def test_a_deployed_policy_beyond_this_versions_law_is_refused() -> None:
 
 @pytest.mark.parametrize("purpose", list(Purpose))
 def test_stack_outputs_give_the_exact_principals_and_one_extra_exemption_fails(
-    run_stack: Callable[..., ProgramRun], purpose: Purpose
+    default_run: ProgramRun, purpose: Purpose
 ) -> None:
     """Every bucket's exempted principals are known from the outputs alone, evidence included."""
-    run = run_stack({})
+    run = default_run
     outputs = StackOutputs.from_dict(run.outputs)
     principals = outputs.principals(purpose)
     assert principals is not None, f"{purpose}: principals unknown from the stack outputs"

@@ -11,8 +11,9 @@ import pytest
 
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy
-from lifecycle.program import ProgramRun
 from lifecycle.render import lifecycle_rules, render_bucket
+from sandbox.program import ProgramRun
+from sandbox.wire import whole_numbers
 
 PREFIX = "recgov-dev"
 ACCOUNT = "123456789012"
@@ -23,19 +24,8 @@ LOCKED = {"quality": ("GOVERNANCE", 89), "proof": ("COMPLIANCE", 364), "evaluati
 ALL = [*sorted(LOCKED), "access-logs"]
 
 
-def numbers_as_ints(value: Any) -> Any:
-    """Pulumi's wire format carries numbers as floats; compare them as the integers they are."""
-    if isinstance(value, dict):
-        return {k: numbers_as_ints(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [numbers_as_ints(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def inputs(run: ProgramRun, name: str) -> dict[str, Any]:
-    return numbers_as_ints(dict(run.named(name).inputs))
+    return whole_numbers(dict(run.named(name).inputs))
 
 
 def policy_of(run: ProgramRun, purpose: str) -> dict[str, Any]:
@@ -46,11 +36,6 @@ def statement(doc: dict[str, Any], sid: str) -> dict[str, Any]:
     found = [s for s in doc["Statement"] if s.get("Sid") == sid]
     assert len(found) == 1, f"statement {sid} appears {len(found)} times"
     return found[0]
-
-
-@pytest.fixture(scope="module")
-def default_run(run_stack: Runner) -> ProgramRun:
-    return run_stack({})
 
 
 @pytest.mark.parametrize("purpose", ALL)
@@ -363,7 +348,7 @@ def test_no_athena_table_unless_the_stack_asks(default_run: ProgramRun) -> None:
 def test_the_athena_tables_are_the_inventories_as_aws_documents_them(run_stack: Runner) -> None:
     run = run_stack({"athena": {"database": "recgov_inventories", "since": "2025-03-01"}})
     assert inputs(run, f"{PREFIX}-inventory-tables-database")["name"] == "recgov_inventories"
-    tables = {r.inputs["name"]: numbers_as_ints(dict(r.inputs))
+    tables = {r.inputs["name"]: whole_numbers(dict(r.inputs))
               for r in run.of_type("aws:glue/catalogTable:CatalogTable")}
     assert set(tables) == set(LOCKED), "one table per inventoried purpose"
     proof = tables["proof"]

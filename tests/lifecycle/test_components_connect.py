@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from lifecycle.loader import load_policy
-from lifecycle.program import ProgramRun
 from lifecycle.stack_config import parse_stack_settings
+from sandbox.program import ProgramRun
 from tests.conftest import OfflineMocks
 from tests.lifecycle.test_components import (
     ACCOUNT,
     ALL,
+    DEPLOYER,
     PREFIX,
     assert_refused_before_any_resource,
     inputs,
@@ -89,19 +90,49 @@ def test_other_purposes_do_not_admit_connect(connect_run: ProgramRun, purpose: s
     assert "connect" not in text, f"{purpose}: Connect writes only quality recordings"
 
 
+def key_policy_of(run: ProgramRun, purpose: str) -> dict[str, Any]:
+    return dict(json.loads(run.named(f"{PREFIX}-{purpose}-key-policy").inputs["policy"]))
+
+
+def test_the_deployer_may_have_connect_grant_the_quality_key_to_the_instance_role_only(
+    connect_run: ProgramRun,
+) -> None:
+    # AssociateInstanceStorageConfig creates the grant with the caller's kms:CreateGrant; nothing broader.
+    assert statement(key_policy_of(connect_run, "quality"), "ConnectRecordingGrantByDeployer") == {
+        "Sid": "ConnectRecordingGrantByDeployer",
+        "Effect": "Allow",
+        "Principal": {"AWS": [DEPLOYER]},
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+            "StringEquals": {"kms:ViaService": "connect.eu-central-1.amazonaws.com",
+                             "kms:GranteePrincipal": SERVICE_ROLE},
+        },
+    }
+
+
+@pytest.mark.parametrize("purpose", ["proof", "evaluations", "evidence"])
+def test_no_other_key_and_no_key_without_connect_lets_anyone_create_grants(
+    connect_run: ProgramRun, default_run: ProgramRun, purpose: str
+) -> None:
+    for run, name in ((connect_run, purpose), (default_run, "quality"), (default_run, purpose)):
+        assert "kms:CreateGrant" not in json.dumps(key_policy_of(run, name)), f"{name}: no grant without Connect"
+
+
 def test_outputs_name_the_connect_writer(connect_run: ProgramRun) -> None:
     assert connect_run.outputs["amazonConnect"] == {
         "purpose": "quality", "instanceArn": INSTANCE, "serviceRoleArn": SERVICE_ROLE}
 
 
-def test_the_policy_digest_carries_the_connect_layout(connect_run: ProgramRun, run_stack: Runner) -> None:
+def test_the_policy_digest_carries_the_connect_layout(connect_run: ProgramRun, default_run: ProgramRun) -> None:
     settings = parse_stack_settings({"amazonConnect": CONNECT}, stack="dev")
     assert connect_run.outputs["policyDigest"] == load_policy(None, settings.purposes).digest
-    assert connect_run.outputs["policyDigest"] != run_stack({}).outputs["policyDigest"]
+    assert connect_run.outputs["policyDigest"] != default_run.outputs["policyDigest"]
 
 
-def test_without_connect_nothing_is_declared_for_it(run_stack: Runner) -> None:
-    run = run_stack({})
+def test_without_connect_nothing_is_declared_for_it(default_run: ProgramRun) -> None:
+    run = default_run
     assert run.of_type(STORAGE) == [] and "amazonConnect" not in run.outputs
     assert "Connect" not in json.dumps(policy_of(run, "quality"))
 

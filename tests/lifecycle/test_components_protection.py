@@ -19,7 +19,7 @@ import pytest
 
 from lifecycle.legal import Purpose
 from lifecycle.loader import STACK_KEYS, read_stack_config
-from lifecycle.program import PROGRAM, ProgramRun, Registration
+from sandbox.program import PROGRAM, ProgramRun, Registration
 
 PREFIX = "recgov-dev"
 Runner = Callable[..., ProgramRun]

@@ -24,7 +24,7 @@ from cloudsplaining.command.scan_policy_file import scan_policy
 from parliament import analyze_policy_string
 
 from lifecycle.access import AUDITOR_ACTIONS
-from lifecycle.program import ProgramRun
+from sandbox.program import ProgramRun
 from tests.conftest import offline_run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -29,7 +29,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from lifecycle.program import ProgramRun
+from sandbox.program import ProgramRun
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policy_pack"
 
@@ -145,16 +145,10 @@ def planned() -> ModuleType:
     return load_pack_module("planned")
 
 
-@pytest.fixture(scope="session")
-def program_run(run_stack: Callable[..., ProgramRun]) -> ProgramRun:
-    """The real program under mocks, default policy, stack ``dev``."""
-    return run_stack()
-
-
 @pytest.fixture
-def stack(program_run: ProgramRun) -> PlannedStack:
+def stack(default_run: ProgramRun) -> PlannedStack:
     """A fresh editable copy of the program's planned stack."""
-    return PlannedStack(program_run)
+    return PlannedStack(default_run)
 
 
 @pytest.fixture(scope="session")

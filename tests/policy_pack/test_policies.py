@@ -20,7 +20,7 @@ from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_STRING_VALUE
 from governance.model import Status
 from lifecycle.legal import Purpose
 from lifecycle.policy import PolicyError
-from lifecycle.program import ProgramRun
+from sandbox.program import ProgramRun
 from tests.policy_pack.conftest import PACK_DIR, PlannedStack, resource_violations, stack_violations
 
 MANDATORY = "recgov-retention-mandatory"
@@ -84,13 +84,13 @@ def test_pack_declares_python_runtime_and_pins_what_it_imports() -> None:
 
 
 def test_the_programs_stack_passes_every_policy(
-    stack: PlannedStack, policies: dict[str, Policy], pack: ModuleType, program_run: ProgramRun
+    stack: PlannedStack, policies: dict[str, Policy], pack: ModuleType, default_run: ProgramRun
 ) -> None:
     for name in (MANDATORY, ADVISORY, UNJUDGED):
         assert stack_violations(policies[name], stack.resources()) == [], name
     assert resource_violations(policies[FORCE_DESTROY], stack.resources()) == []
     evaluation = pack.evaluate(stack.resources(), {}, lambda _k: None)
-    assert evaluation.governed == len(program_run.outputs["buckets"])
+    assert evaluation.governed == len(default_run.outputs["buckets"])
     assert evaluation.findings and {f.result.status for f in evaluation.findings} == {Status.PASS}
 
 
@@ -279,9 +279,9 @@ def test_a_relative_policy_file_is_read_from_the_project(pack: ModuleType) -> No
 # --- (3) unknown values at preview ----------------------------------------------------------------
 
 
-def _as_at_first_preview(stack: PlannedStack, program_run: ProgramRun) -> None:
+def _as_at_first_preview(stack: PlannedStack, default_run: ProgramRun) -> None:
     """What a first preview knows: no bucket has a name yet, and values computed from one are unknown."""
-    for reg in program_run.registrations:
+    for reg in default_run.registrations:
         if reg.type == "aws:s3/bucket:Bucket":
             stack.edit(reg.name, lambda p: p.update(bucket=UNKNOWN_STRING_VALUE, arn=UNKNOWN_STRING_VALUE))
         elif reg.type.startswith("aws:s3/") and "bucket" in reg.outputs:
@@ -298,9 +298,9 @@ def _as_at_first_preview(stack: PlannedStack, program_run: ProgramRun) -> None:
 
 
 def test_unknown_values_are_neither_a_violation_nor_a_pass(
-    stack: PlannedStack, policies: dict[str, Policy], pack: ModuleType, program_run: ProgramRun
+    stack: PlannedStack, policies: dict[str, Policy], pack: ModuleType, default_run: ProgramRun
 ) -> None:
-    _as_at_first_preview(stack, program_run)
+    _as_at_first_preview(stack, default_run)
     assert _messages(policies[MANDATORY], stack) == []
     assert _messages(policies[ADVISORY], stack) == []
     evaluation = pack.evaluate(stack.resources(), {}, lambda _k: None)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import botocore.retries.adaptive
 import botocore.retries.standard
 import pytest
 
-from bench.fleet import provision_stack
-from lifecycle.policy import Policy
+from sandbox.appliers import physical_name
+from sandbox.deploy import deploy
 from sandbox.emulator import Emulator
+from sandbox.program import PROJECT
 from tests.governance.conftest import account
 
 __all__ = ["account", "no_backoff", "stack"]
@@ -20,21 +20,26 @@ __all__ = ["account", "no_backoff", "stack"]
 
 REGION = "eu-west-3"
 PREFIX = "rg-fault"
+STACK = "fault"
+CONFIG = {"aws:region": REGION, "namePrefix": PREFIX}
+"""The stack the program deploys for the fault tests: the packaged policy, buckets ``rg-fault-<purpose>-<7 hex>``."""
+
+
+def bucket_name(purpose: str) -> str:
+    """The name the sandbox gives a purpose's bucket in this stack (fixed, so faults can name it up front)."""
+    return physical_name(PROJECT, STACK, f"{PREFIX}-{purpose}")
 
 
 @pytest.fixture(scope="module")
 def stack(emulator: Emulator) -> Iterator[dict[str, Any]]:
-    """The default policy's stack deployed on the session's emulator: the outputs ``pulumi`` would print.
+    """The program deployed on the session's emulator: the outputs ``pulumi stack output --json`` would print.
 
     Module-scoped: the faults only ever sit in the proxy, so the stack itself never changes.
     """
-    from lifecycle.loader import load_policy
-
-    policy: Policy = load_policy()
     emulator.reset()
-    s3 = boto3.client("s3", endpoint_url=emulator.endpoint_url, region_name=REGION)
-    kms = boto3.client("kms", endpoint_url=emulator.endpoint_url, region_name=REGION)
-    yield provision_stack(s3, kms, policy, PREFIX, region=REGION)
+    outputs = deploy(emulator.endpoint_url, stack=STACK, config=CONFIG).outputs
+    assert outputs["buckets"] == {p: bucket_name(p) for p in outputs["buckets"]}, "the names the faults aim at"
+    yield outputs
 
 
 @pytest.fixture

@@ -15,17 +15,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
-
-from bench.fleet import provision_stack
 from governance.collect.clients import CONNECT_TIMEOUT, MAX_ATTEMPTS, READ_TIMEOUT
 from governance.verify import verify
 from lifecycle.loader import load_policy
+from sandbox.appliers import physical_name
+from sandbox.deploy import deploy
 from sandbox.emulator import FAKE_CREDENTIALS, Emulator
+from sandbox.program import PROJECT
 from tests.reliability.faultproxy import Fault, fault_proxy
 
 REGION = "eu-west-3"
 PREFIX = "rg-measure"
+STACK = "measure"
+QUALITY = physical_name(PROJECT, STACK, f"{PREFIX}-quality")
+"""The quality bucket the program deploys in this stack (the sandbox's fixed name), whose reads are broken."""
 
 
 def timed_verify(endpoint: str, outputs: dict[str, Any]) -> tuple[float, Any]:
@@ -38,7 +41,7 @@ def timed_verify(endpoint: str, outputs: dict[str, Any]) -> tuple[float, Any]:
 def throttled_read(port: int, outputs: dict[str, Any], kind: str, operation: str) -> str:
     """One read answered with throttling on every attempt: attempts made, and time to give up."""
     fault = Fault(kind, operation=operation, bucket=None if operation == "GetKeyRotationStatus" else
-                  f"{PREFIX}-quality", body_contains=outputs["keyArns"]["quality"]
+                  QUALITY, body_contains=outputs["keyArns"]["quality"]
                   if operation == "GetKeyRotationStatus" else None)
     with fault_proxy(port, [fault], lifetime=300) as proxy:
         seconds, report = timed_verify(proxy.endpoint_url, outputs)
@@ -49,7 +52,7 @@ def throttled_read(port: int, outputs: dict[str, Any], kind: str, operation: str
 
 def held_read(port: int, outputs: dict[str, Any], times: int | None) -> str:
     """One read whose answer is held beyond the read timeout, on ``times`` attempts (every one when None)."""
-    fault = Fault("delay", operation="GetBucketPolicy", bucket=f"{PREFIX}-quality", delay=READ_TIMEOUT + 5,
+    fault = Fault("delay", operation="GetBucketPolicy", bucket=QUALITY, delay=READ_TIMEOUT + 5,
                   times=times)
     with fault_proxy(port, [fault], lifetime=600) as proxy:
         seconds, report = timed_verify(proxy.endpoint_url, outputs)
@@ -66,9 +69,7 @@ def main() -> None:
     print(f"configuration: max_attempts={MAX_ATTEMPTS} retries, connect_timeout={CONNECT_TIMEOUT} s, "
           f"read_timeout={READ_TIMEOUT} s, adaptive mode")
     with Emulator() as emu:
-        s3 = boto3.client("s3", endpoint_url=emu.endpoint_url, region_name=REGION)
-        kms = boto3.client("kms", endpoint_url=emu.endpoint_url, region_name=REGION)
-        outputs = provision_stack(s3, kms, load_policy(), PREFIX, region=REGION)
+        outputs = deploy(emu.endpoint_url, stack=STACK, config={"aws:region": REGION, "namePrefix": PREFIX}).outputs
         seconds, report = timed_verify(emu.endpoint_url, outputs)
         print(f"healthy: {len(report.results)} results in {seconds:.2f} s")
         # Each scenario has its own proxy and waits most of its time, so they run side by side.
@@ -80,7 +81,7 @@ def main() -> None:
                     pool.submit(held_read, emu.port, outputs, 1)]
             for job in jobs:
                 print(job.result())
-        with fault_proxy(emu.port, [Fault("drop", operation="GetBucketTagging", bucket=f"{PREFIX}-quality")],
+        with fault_proxy(emu.port, [Fault("drop", operation="GetBucketTagging", bucket=QUALITY)],
                          lifetime=300) as proxy:
             seconds, report = timed_verify(proxy.endpoint_url, outputs)
             print(f"connection dropped on every attempt of one read: {proxy.faults[0].applied} attempts, "

@@ -20,7 +20,7 @@ from governance.cli import main
 from governance.collect.observed import redact
 from governance.model import ExitCode
 from governance.report import FORMATS
-from tests.reliability.conftest import PREFIX, REGION
+from tests.reliability.conftest import REGION, bucket_name
 from tests.reliability.faultproxy import Fault, fault_proxy
 
 ACCESS_KEY_ID = "AKIARECGOVCANARY7Q2Z"
@@ -56,9 +56,9 @@ def test_no_credential_in_any_report_or_log(
     caplog.set_level(logging.INFO)  # everything a user sees at the default and at INFO
     seen: list[str] = []
     for fmt in FORMATS:
-        faults = [Fault("echo", operation="GetBucketPolicy", bucket=f"{PREFIX}-quality"),
+        faults = [Fault("echo", operation="GetBucketPolicy", bucket=bucket_name("quality")),
                   Fault("echo", operation="DescribeKey"),
-                  Fault("drop", operation="GetBucketLifecycleConfiguration", bucket=f"{PREFIX}-proof")]
+                  Fault("drop", operation="GetBucketLifecycleConfiguration", bucket=bucket_name("proof"))]
         with fault_proxy(emulator.port, faults) as proxy:
             result = CliRunner().invoke(main, ["verify", "--stack-outputs", str(outputs), "--endpoint-url",
                                                proxy.endpoint_url, "--region", REGION, "--format", fmt])
@@ -79,8 +79,8 @@ def test_credentials_in_the_endpoint_url_are_not_shown(fmt: str, tmp_path: Path)
     with fault_proxy(1) as proxy:
         port = proxy.port
     endpoint = f"http://{ACCESS_KEY_ID}:{SECRET.replace('/', '%2F')}@127.0.0.1:{port}/?X-Amz-Signature=0abc"
-    result = CliRunner().invoke(main, ["verify", "--bucket", f"{PREFIX}-quality=quality", "--endpoint-url", endpoint,
-                                       "--region", REGION, "--format", fmt])
+    result = CliRunner().invoke(main, ["verify", "--bucket", f"{bucket_name('quality')}=quality",
+                                       "--endpoint-url", endpoint, "--region", REGION, "--format", fmt])
     assert result.exit_code == ExitCode.INCOMPLETE, result.output
     assert f"127.0.0.1:{port}" in result.stdout  # the endpoint is still named, for the auditor
     for needle in (*NEEDLES, "0123456789abcdef", "%2F0123456789"):

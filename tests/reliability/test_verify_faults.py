@@ -30,12 +30,12 @@ from governance.model import ExitCode, Report, Status
 from governance.report import FORMATS, render
 from governance.verify import verify
 from lifecycle.loader import load_policy
-from tests.reliability.conftest import PREFIX, REGION
+from tests.reliability.conftest import REGION, bucket_name
 from tests.reliability.faultproxy import Fault, FaultProxy, fault_proxy
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
-FAULTED = f"{PREFIX}-quality"
+FAULTED = bucket_name("quality")
 """The bucket whose reads the proxy breaks; the other buckets of the stack must come out unharmed."""
 
 PERMISSION_OF: dict[str, str] = {
@@ -67,7 +67,7 @@ ALSO_UNREADABLE = {"GetBucketEncryption": {"RG-KMS-KEY-ENABLED", "RG-KMS-KEY-ROT
 asked."""
 
 
-FAULTED_BUCKETS = (f"{PREFIX}-quality", f"{PREFIX}-proof", f"{PREFIX}-evaluations")
+FAULTED_BUCKETS = (bucket_name("quality"), bucket_name("proof"), bucket_name("evaluations"))
 """Buckets faulted at once in one run, one read each: their checks never depend on each other."""
 
 

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
-from lifecycle.program import PROGRAM, run_program
 from sandbox.appliers import APPLIERS, SKIPPED, ApplyContext
 from sandbox.deploy import (
     EndpointError,
@@ -18,6 +17,7 @@ from sandbox.deploy import (
     UnsupportedResourceError,
     require_loopback,
 )
+from sandbox.program import PROGRAM, run_program
 
 
 def _no_clients(service: str) -> Any:

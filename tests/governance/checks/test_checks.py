@@ -18,10 +18,14 @@ from governance.verify import collect_targets, judge_snapshots
 from lifecycle.access import log_delivery_statement
 from lifecycle.legal import Purpose
 from lifecycle.render import inventory_configuration, lifecycle_rules
-from tests.governance.support import Account, only, unreadable_snapshot
+from sandbox.appliers import physical_name
+from sandbox.program import PROJECT
+from tests.governance.support import PREFIX, STACK, Account, only, unreadable_snapshot
 
 Drift = Callable[[Account], None]
 Q, P, E, L = Purpose.QUALITY, Purpose.PROOF, Purpose.EVALUATIONS, Purpose.ACCESS_LOGS
+QUALITY_WRITER = f"arn:aws:iam::123456789012:role/{physical_name(PROJECT, STACK, f'{PREFIX}-quality-writer')}"
+"""The writer role the program creates for quality (the sandbox names it as Pulumi would, with a suffix)."""
 
 
 def test_a_compliant_stack_passes_every_check(account: Account) -> None:
@@ -241,7 +245,7 @@ FAILS: list[tuple[str, Purpose, Drift, Severity | None, str]] = [
      "lets arn:aws:iam::123456789012:role/analytics decrypt"),
     # Through a wildcard: the writer may now decrypt (and re-encrypt, and grant) too.
     ("RG-KMS-KEY-POLICY", Q, key_policy_edit(tweak("EncryptThroughS3ForWriters", lambda s: s.update(
-        Action="kms:*"))), None, "lets arn:aws:iam::123456789012:role/recgov-t-quality-writer decrypt"),
+        Action="kms:*"))), None, f"lets {QUALITY_WRITER} decrypt"),
     ("RG-KMS-KEY-POLICY", Q, key_policy_edit(grant("Everyone", "*", ["kms:Decrypt"])), None, "lets everyone decrypt"),
     ("RG-KMS-KEY-POLICY", Q, key_policy_edit(grant("AnotherAccount", {"AWS": "210987654321"}, "kms:ReEncrypt*")),
      None, "lets arn:aws:iam::210987654321:root (every identity of the account that IAM allows) decrypt"),

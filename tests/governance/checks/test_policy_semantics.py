@@ -9,17 +9,21 @@ from typing import Any
 
 import pytest
 
-from bench.fleet import principals_for
 from governance.checks.base import unknown_principals
 from governance.checks.policy_semantics import judge_deny_requirement, public_allows
+from governance.targets import StackOutputs
 from lifecycle.access import bucket_policy_document, deny_requirements
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy
+from tests.conftest import offline_run
 
 ARN = "arn:aws:s3:::recgov-t-quality"
 KEY = "arn:aws:kms:eu-west-3:123456789012:key/k"
 QUALITY_DAYS = load_policy()[Purpose.QUALITY].retention_days
-REQS = deny_requirements(Purpose.QUALITY, principals_for("recgov-t", Purpose.QUALITY), KEY, QUALITY_DAYS)
+QUALITY_PRINCIPALS = StackOutputs.from_dict(offline_run({"namePrefix": "recgov-t"}).outputs).principals(Purpose.QUALITY)
+"""The principals the program's quality bucket policy exempts (its roles, its deployer), as verify reads them."""
+assert QUALITY_PRINCIPALS is not None
+REQS = deny_requirements(Purpose.QUALITY, QUALITY_PRINCIPALS, KEY, QUALITY_DAYS)
 RENDERED = bucket_policy_document(ARN, REQS)
 
 
@@ -113,7 +117,7 @@ def test_a_service_source_exemption_is_judged_like_a_principal_exemption() -> No
         "DenyWritesOutsidePurpose: statement DenyWritesOutsidePurpose applies only under "
         "ArnNotEqualsIfExists aws:sourcearn"]
     # Named as the purpose's service source: it holds; unknown without stack outputs: accepted, as principals are.
-    named = dataclasses.replace(principals_for("recgov-t", Purpose.QUALITY), service_sources=(instance,))
+    named = dataclasses.replace(QUALITY_PRINCIPALS, service_sources=(instance,))
     assert holds_all(doc, deny_requirements(Purpose.QUALITY, named, KEY, QUALITY_DAYS)) == []
     assert holds_all(doc, deny_requirements(Purpose.QUALITY, unknown_principals(Purpose.QUALITY), None,
                                          QUALITY_DAYS)) == []
