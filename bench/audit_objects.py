@@ -11,10 +11,10 @@ on a shared machine the spread is part of the figure.
 Each section also runs a hand-written DuckDB query computing the same findings over the same files (a
 filtered count and the first keys per finding, as one would write it without recgov: no checksum, no
 register, no age histogram), first checks once that it finds what the report says, and judges recgov's
-command against it: within 1.5x. Each section ends with the targets, judged on the figures just printed: 5 M rows/s and within
-3x of the raw count on Parquet (beside the two floors any verified audit pays: checksums and decoding),
-under 1 GB of memory, CSV.gz within 1.2x of decompression, and 100 M rows in under 25 s when the
-inventory has that many.
+command against it: within 1.5x. Each section ends with the targets, judged on the figures just printed:
+5 M rows/s and within 3x of the raw count on Parquet (beside the two floors any verified audit pays:
+checksums and decoding), under 1 GB of memory, CSV.gz within 1.2x of decompression, and 100 M rows in
+under 25 s when the inventory has that many.
 
 - Parquet: ``audit-objects`` (MD5 of every file while one scan makes every object check) beside a
   raw DuckDB ``count(key)`` over the same files (the reference, ``x ref``: DuckDB answers it from the
@@ -225,7 +225,8 @@ def floor_sql(files: list[Path], t: Thresholds) -> str:
 
 def floor_argv(files: list[Path], t: Thresholds) -> list[str]:
     """The hand-written query in a child of its own, printing its findings as JSON."""
-    code = ("import duckdb, json, sys; con = duckdb.connect(); con.execute(\"SET TimeZone = 'UTC'\"); con.execute('SET enable_progress_bar = false'); "
+    code = ("import duckdb, json, sys; con = duckdb.connect(); con.execute(\"SET TimeZone = 'UTC'\"); "
+            "con.execute('SET enable_progress_bar = false'); "
             "cur = con.execute(sys.argv[1]); names = [d[0] for d in cur.description]; "
             "print(json.dumps(dict(zip(names, cur.fetchone()))))")
     return [PYTHON, "-c", code, floor_sql(files, t)]
