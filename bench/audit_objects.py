@@ -194,33 +194,43 @@ def plain_source(files: list[Path]) -> str:
 
 
 def floor_sql(files: list[Path], t: Thresholds) -> str:
-    """The object findings of a recgov-layout bucket as one would write them by hand: one filtered count per
-    finding and its ``sample`` smallest keys, over the files as DuckDB reads them (no view, no register, no
-    age histogram, no checksum). ``min(key, n)`` keeps rows, not distinct keys: on the generated inventories
-    no key has two versions in one finding, which :func:`compare_floor` verifies against the report."""
+    """The object findings of a recgov-layout bucket as one would write them by hand: each row's conditions
+    once (the key's regular expressions are most of the cost: evaluated in every FILTER they would count
+    several times), then one filtered count per finding and its ``sample`` smallest keys, over the files as
+    DuckDB reads them (no view, no register, no age histogram, no checksum). ``min(key, n)`` keeps rows, not
+    distinct keys: on the generated inventories no key has two versions in one finding, which
+    :func:`compare_floor` verifies against the report."""
     cutoff = f"TIMESTAMPTZ '{t.age_cutoff:%Y-%m-%d %H:%M:%S}+00'"
-    version, marker = "NOT coalesce(is_delete_marker, false)", "coalesce(is_delete_marker, false)"
-    held = "upper(object_lock_legal_hold_status) = 'ON'"
     locked = "object_lock_retain_until_date - last_modified_date"
-    derived = " OR ".join(f"regexp_matches(key, '{pattern}')" for _, pattern in t.derived) or "false"
+    derived = " OR ".join(f"(starts_with(key, '{prefix}') AND regexp_matches(key, '{pattern}'))"
+                          for prefix, pattern in t.derived) or "false"
+    conditions = {
+        "version": "NOT coalesce(is_delete_marker, false)",
+        "old": f"coalesce(last_modified_date < {cutoff}, false)",
+        "held": "coalesce(upper(object_lock_legal_hold_status) = 'ON', false)",
+        "beyond_retention": f"coalesce({locked} > INTERVAL {t.lock_limit_days} DAYS, false)",
+        "beyond_legal": f"coalesce({locked} > INTERVAL {t.legal_max_days} DAYS, false)",
+        "compliance": "coalesce(upper(object_lock_mode) = 'COMPLIANCE', false)",
+        "not_kms": "coalesce(encryption_status, '') NOT IN ('SSE-KMS', 'DSSE-KMS')",
+        "bad_key": f"NOT regexp_matches(key, '{t.key_pattern}') AND NOT ({derived})",
+    }
     findings = {
-        "versions": version,
-        "delete_markers": marker,
-        "aged_versions": f"{version} AND last_modified_date < {cutoff} AND NOT coalesce({held}, false)",
-        "aged_markers": f"{marker} AND last_modified_date < {cutoff}",
-        "lock_beyond_retention": f"{version} AND {locked} > INTERVAL {t.lock_limit_days} DAYS "
-                                 f"AND {locked} <= INTERVAL {t.legal_max_days} DAYS",
-        "lock_beyond_legal": f"{version} AND {locked} > INTERVAL {t.legal_max_days} DAYS",
-        "lock_beyond_legal_compliance": f"{version} AND {locked} > INTERVAL {t.legal_max_days} DAYS "
-                                        "AND upper(object_lock_mode) = 'COMPLIANCE'",
-        "legal_holds": f"{version} AND {held}",
-        "not_kms": f"{version} AND coalesce(encryption_status, '') NOT IN ('SSE-KMS', 'DSSE-KMS')",
-        "bad_keys": f"NOT regexp_matches(key, '{t.key_pattern}') AND NOT ({derived})",
+        "versions": "version",
+        "delete_markers": "NOT version",
+        "aged_versions": "version AND old AND NOT held",
+        "aged_markers": "NOT version AND old",
+        "lock_beyond_retention": "version AND beyond_retention AND NOT beyond_legal",
+        "lock_beyond_legal": "version AND beyond_legal",
+        "lock_beyond_legal_compliance": "version AND beyond_legal AND compliance",
+        "legal_holds": "version AND held",
+        "not_kms": "version AND not_kms",
+        "bad_keys": "bad_key",
     }
     keyed = ("aged_versions", "aged_markers", "lock_beyond_retention", "lock_beyond_legal", "not_kms", "bad_keys")
     items = [f"count(*) FILTER (WHERE {c}) AS {n}" for n, c in findings.items()]
     items += [f"min(key, {t.sample}) FILTER (WHERE {findings[n]}) AS {n}_keys" for n in keyed]
-    return f"SELECT {', '.join(items)} FROM {plain_source(files)}"
+    row = ", ".join(f"{c} AS {n}" for n, c in conditions.items())
+    return f"SELECT {', '.join(items)}\nFROM (SELECT key, {row} FROM {plain_source(files)})"
 
 
 def floor_argv(files: list[Path], t: Thresholds) -> list[str]:

@@ -311,7 +311,11 @@ class AuditPlan:
         return f"json_format(CAST({expr} AS JSON))" if self.dialect is Dialect.ATHENA else expr
 
     def _with_facts(self, relation: str, columns: str = "") -> str:
-        """``relation`` with each row's facts as boolean columns beside its key (and ``columns``)."""
+        """``relation`` with each row's facts as boolean columns beside its key (and ``columns``).
+
+        DuckDB evaluates a FILTER clause once per aggregate: written into each finding's count and key
+        list, a fact (the key's regular expression above all) would be computed several times a row.
+        """
         facts = ", ".join(f"coalesce({f.condition}, false) AS {f.name}" for f in self.facts)
         return f"(SELECT key, {columns}{facts}\n  FROM {relation}) AS facts"
 
