@@ -194,22 +194,23 @@ def plain_source(files: list[Path]) -> str:
 
 
 def floor_sql(files: list[Path], t: Thresholds) -> str:
-    """The object findings of a recgov-layout bucket as one would write them by hand: each row's conditions
-    once (the key's regular expressions are most of the cost: evaluated in every FILTER they would count
-    several times), then one filtered count per finding and its ``sample`` smallest keys, over the files as
+    """The object findings of a recgov-layout bucket as one would write them by hand, and as fast: each row's
+    conditions once (the key's regular expressions are most of the cost: evaluated in every FILTER they would
+    count several times), lock spans in epoch seconds (subtracting timestamps into intervals costs more than
+    the rest of the query), then one count and the ``sample`` smallest keys per finding, over the files as
     DuckDB reads them (no view, no register, no age histogram, no checksum). ``min(key, n)`` keeps rows, not
     distinct keys: on the generated inventories no key has two versions in one finding, which
     :func:`compare_floor` verifies against the report."""
     cutoff = f"TIMESTAMPTZ '{t.age_cutoff:%Y-%m-%d %H:%M:%S}+00'"
-    locked = "object_lock_retain_until_date - last_modified_date"
+    locked = "epoch(object_lock_retain_until_date) - epoch(last_modified_date)"
     derived = " OR ".join(f"(starts_with(key, '{prefix}') AND regexp_matches(key, '{pattern}'))"
                           for prefix, pattern in t.derived) or "false"
     conditions = {
         "version": "NOT coalesce(is_delete_marker, false)",
         "old": f"coalesce(last_modified_date < {cutoff}, false)",
         "held": "coalesce(upper(object_lock_legal_hold_status) = 'ON', false)",
-        "beyond_retention": f"coalesce({locked} > INTERVAL {t.lock_limit_days} DAYS, false)",
-        "beyond_legal": f"coalesce({locked} > INTERVAL {t.legal_max_days} DAYS, false)",
+        "beyond_retention": f"coalesce({locked} > {t.lock_limit_days * 86400}, false)",
+        "beyond_legal": f"coalesce({locked} > {t.legal_max_days * 86400}, false)",
         "compliance": "coalesce(upper(object_lock_mode) = 'COMPLIANCE', false)",
         "not_kms": "coalesce(encryption_status, '') NOT IN ('SSE-KMS', 'DSSE-KMS')",
         "bad_key": f"NOT regexp_matches(key, '{t.key_pattern}') AND NOT ({derived})",
@@ -227,7 +228,7 @@ def floor_sql(files: list[Path], t: Thresholds) -> str:
         "bad_keys": "bad_key",
     }
     keyed = ("aged_versions", "aged_markers", "lock_beyond_retention", "lock_beyond_legal", "not_kms", "bad_keys")
-    items = [f"count(*) FILTER (WHERE {c}) AS {n}" for n, c in findings.items()]
+    items = [f"count_if({c}) AS {n}" for n, c in findings.items()]
     items += [f"min(key, {t.sample}) FILTER (WHERE {findings[n]}) AS {n}_keys" for n in keyed]
     row = ", ".join(f"{c} AS {n}" for n, c in conditions.items())
     return f"SELECT {', '.join(items)}\nFROM (SELECT key, {row} FROM {plain_source(files)})"
