@@ -32,8 +32,8 @@ class Dialect(StrEnum):
 FUNCTIONS: dict[Dialect, dict[str, str]] = {
     # Both are partial-match regular expression predicates (RE2 and Joni agree on the syntax used).
     # Seconds since the epoch as a double: cheaper per row than adding an interval to a timestamp.
-    Dialect.DUCKDB: {"regex": "regexp_matches", "seconds": "epoch"},
-    Dialect.ATHENA: {"regex": "regexp_like", "seconds": "to_unixtime"},
+    Dialect.DUCKDB: {"regex": "regexp_matches", "seconds": "epoch", "bitand": "({} & {})"},
+    Dialect.ATHENA: {"regex": "regexp_like", "seconds": "to_unixtime", "bitand": "bitwise_and({}, {})"},
 }
 
 COLUMNS = (
@@ -175,7 +175,8 @@ Run = Callable[[str], Sequence[Mapping[str, Any]]]
 
 @dataclass(frozen=True)
 class Fact:
-    """A yes-or-no property of one inventory row, a boolean column of the audit's scan (NULL counts as no)."""
+    """A yes-or-no property of one inventory row (NULL counts as no): a bit of the row's ``flags`` in the
+    audit's scan, a boolean column in a finding's own first-keys query."""
 
     name: str
     condition: str
@@ -185,7 +186,7 @@ class Fact:
 class Finding:
     """One finding: the rows whose facts include every one of ``all_of`` and none of ``none_of``.
 
-    Its count, and with ``keys`` its first offending keys, are one aggregate each in the audit's scan.
+    Its count, and with ``keys`` its first offending keys, come from the groups of the audit's scan.
     """
 
     name: str
@@ -310,14 +311,14 @@ class AuditPlan:
     def _array(self, expr: str) -> str:
         return f"json_format(CAST({expr} AS JSON))" if self.dialect is Dialect.ATHENA else expr
 
-    def _with_facts(self, relation: str, columns: str = "") -> str:
-        """``relation`` with each row's facts as boolean columns beside its key (and ``columns``).
+    def _with_facts(self, relation: str) -> str:
+        """``relation`` with each row's facts as boolean columns beside its key.
 
-        DuckDB evaluates a FILTER clause once per aggregate: written into each finding's count and key
-        list, a fact (the key's regular expression above all) would be computed several times a row.
+        A finding's first keys are read apart only when the audit's groups cannot tell them (see
+        :meth:`summarize`): this plain form serves there.
         """
         facts = ", ".join(f"coalesce({f.condition}, false) AS {f.name}" for f in self.facts)
-        return f"(SELECT key, {columns}{facts}\n  FROM {relation}) AS facts"
+        return f"(SELECT key, {facts}\n  FROM {relation}) AS facts"
 
     @property
     def _register_in_scan(self) -> bool:
@@ -326,39 +327,48 @@ class AuditPlan:
         return (self.dialect is Dialect.DUCKDB and self.register_limit > 0
                 and "object_lock_legal_hold_status" in self.fields)
 
-    def audit_query(self, relation: str) -> str:
-        """One scan of ``relation``: each finding's count and ``sample`` smallest keys, one aggregate each
-        (``count_if`` rather than a filtered ``count(*)``: no selection of rows per count).
+    def mask(self, finding: Finding) -> tuple[int, int]:
+        """``(mask, value)``: a row's ``flags`` are in ``finding`` when ``flags & mask == value``."""
+        bit = {f.name: 1 << i for i, f in enumerate(self.facts)}
+        value = sum(bit[n] for n in finding.all_of)
+        return value | sum(bit[n] for n in finding.none_of), value
 
-        On DuckDB the rows are grouped by week of age at ``as_of`` (column ``age_bin``, the age
-        histogram), and the legal-hold register's first rows are collected in the same scan (column
-        ``holds``); :meth:`summarize` adds the groups up. On Athena the result is one row.
+    def audit_query(self, relation: str) -> str:
+        """One scan of ``relation``: rows grouped by which facts hold for them (``flags``, a bit per fact).
+
+        Why not one filtered aggregate per finding, the plainer query: every aggregate is updated for
+        every row of every group, so a count and a key list per finding cost more than the whole rest
+        of the scan, while a row's facts grouped once serve every finding (:meth:`summarize` reads each
+        finding from the groups whose flags it admits). Only rows in a finding that lists keys feed the
+        groups' key lists. On DuckDB the groups are also split by week of age at ``as_of`` (column
+        ``age_bin``, the age histogram), and carry the legal-hold register's first rows (column
+        ``holds``): the register costs no second scan.
         """
-        columns, items = "", ["count(*) AS n"]
-        for f in self.findings:
-            items.append(f"count_if({f.condition}) AS {f.name}_count")
-            if f.keys:
-                keys = self._array(f"min(key, {self.sample}) FILTER (WHERE {f.condition})")
-                items.append(f"{keys} AS {f.name}_keys")
+        bitand = self._fn("bitand")
+        keyed = " OR ".join(f"{bitand.format('flags', mask)} = {value}"
+                            for mask, value in (self.mask(f) for f in self.findings if f.keys))
+        flags = " + ".join(f"CASE WHEN {f.condition} THEN {1 << i} ELSE 0 END" for i, f in enumerate(self.facts))
+        keys = self._array(f"min(key, {self.sample}) FILTER (WHERE {keyed})")
+        columns, items, group = "", ["flags", "count(*) AS n", f"{keys} AS first_keys"], "flags"
         if self._register_in_scan:
             version = "version_id" if "version_id" in self.fields else "CAST(NULL AS VARCHAR) AS version_id"
             has_until = "object_lock_retain_until_date" in self.fields
-            columns += f"last_modified_date, {version}, {'object_lock_retain_until_date, ' if has_until else ''}"
+            columns += (f"last_modified_date, {version}, {'object_lock_retain_until_date, ' if has_until else ''}"
+                        f"{HELD_VERSION} AS held, ")
             until = "object_lock_retain_until_date" if has_until else "NULL"
             row = (f"{{'key': key, 'version_id': version_id, 'last_modified_date': last_modified_date, "
                    f"'retain_until': {until}}}")
             # min_by with a count keeps the smallest rows by the register's ORDER BY columns, compared
-            # field by field with NULLs last as ORDER BY puts them: the register costs no second scan.
+            # field by field with NULLs last as ORDER BY puts them; :meth:`register` merges the groups'.
             order = "{'m': last_modified_date, 'k': key, 'v': version_id}"
-            held = self.finding("legal_holds").condition
-            items.append(f"min_by({row}, {order}, {int(self.register_limit)}) FILTER (WHERE {held}) AS holds")
-        group = ""
+            items.append(f"min_by({row}, {order}, {int(self.register_limit)}) FILTER (WHERE held) AS holds")
         if self.dialect is Dialect.DUCKDB:
             seconds = f"epoch({timestamp(self.thresholds.as_of)}) - epoch(last_modified_date)"
             columns += f"CAST(floor(({seconds}) / {AGE_BIN_DAYS * 86400}) AS BIGINT) AS age_bin, "
-            items.insert(0, "age_bin")
-            group = "\nGROUP BY age_bin"
-        return f"SELECT {', '.join(items)}\nFROM {self._with_facts(relation, columns)}{group}"
+            items.insert(1, "age_bin")
+            group = "flags, age_bin"
+        return (f"SELECT {', '.join(items)}\nFROM (SELECT key, {columns}{flags} AS flags\n  FROM {relation}) "
+                f"AS flagged\nGROUP BY {group}")
 
     def first_keys_query(self, relation: str, finding: Finding) -> str:
         """The first ``sample`` distinct keys of one finding, in key order (a scan of its own)."""
@@ -366,32 +376,36 @@ class AuditPlan:
                 f"WHERE {finding.condition} AND key IS NOT NULL\nORDER BY key\nLIMIT {self.sample}")
 
     def summarize(self, rows: Sequence[Mapping[str, Any]], run: Run, relation: str) -> dict[str, Any]:
-        """Each finding's count and first distinct keys from :meth:`audit_query`'s rows over ``relation``.
+        """Each finding's count and first distinct keys from :meth:`audit_query`'s groups over ``relation``.
 
-        ``min(key, n)`` keeps the ``n`` smallest rows, so several versions of one object take several
-        places: a list that is full and repeats a key may miss the finding's next keys, and the finding
-        is then asked :meth:`first_keys_query` (``run`` executes it). Asking every finding for distinct
-        keys in the scan itself (``min(DISTINCT key, n)``) would hash every offending key, millions in
-        a bucket whose lifecycle stopped; repeats that fill a list are rare and cost one scan.
+        A group keeps its ``sample`` smallest keys row by row, so several versions of one object take
+        several places: a list that is full and repeats a key may miss the finding's next keys, and the
+        finding is then asked :meth:`first_keys_query` (``run`` executes it). Asking for distinct keys in
+        the scan itself (``min(DISTINCT key, n)``) would hash every offending key, millions in a bucket
+        whose lifecycle stopped; repeats that fill a list are rare and cost one scan.
         """
         out: dict[str, Any] = {}
         for f in self.findings:
-            out[f"{f.name}_count"] = sum(int(r[f"{f.name}_count"] or 0) for r in rows)
+            mask, value = self.mask(f)
+            members = [r for r in rows if int(r["flags"]) & mask == value]
+            out[f"{f.name}_count"] = sum(int(r["n"]) for r in members)
             if not f.keys:
                 continue
-            lists = [listed_keys(r[f"{f.name}_keys"]) for r in rows]
+            lists = [listed_keys(r["first_keys"]) for r in members]
             if any(len(keys) >= self.sample and len(set(keys)) < len(keys) for keys in lists):
                 lists = [[str(r["key"]) for r in run(self.first_keys_query(relation, f))]]
+            # Each group kept its own smallest keys, so the smallest of their union are the finding's.
             out[f"{f.name}_keys"] = sorted({k for keys in lists for k in keys})[: self.sample] or None
         return out
 
     def ages(self, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, int]]:
         """Versions (not delete markers) per week of age, from :meth:`audit_query`'s DuckDB rows;
         ``age_days`` is the bin's lower bound."""
+        marker, _ = self.mask(Finding(MARKER, all_of=(MARKER,)))
         bins: dict[int, int] = {}
         for r in rows:
-            if r.get("age_bin") is not None and int(r["versions_count"]):
-                bins[int(r["age_bin"])] = bins.get(int(r["age_bin"]), 0) + int(r["versions_count"])
+            if not int(r["flags"]) & marker and r.get("age_bin") is not None:
+                bins[int(r["age_bin"])] = bins.get(int(r["age_bin"]), 0) + int(r["n"])
         return [{"age_days": b * AGE_BIN_DAYS, "versions": n} for b, n in sorted(bins.items())]
 
     def register(self, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -295,7 +295,7 @@ def test_five_thousand_data_files_fit_athenas_query_limit(tmp_path: Path, defaul
     with open_inventory(str(manifest_path)) as inv:
         local, remote, client = audit_both(inv, t, PARQUET_CURRENT, root=tmp_path, materialize=True)
     sizes = [len(s.encode("utf-8")) for s in client.statements]
-    audits = [s for s in client.statements if s.startswith("SELECT count(*) AS n,")]
+    audits = [s for s in client.statements if s.startswith("SELECT flags")]
     assert max(sizes) <= QUERY_BYTES_LIMIT, f"largest statement {max(sizes)} bytes"
     assert len(audits) >= 3, "5,000 paths take more than one statement"
     assert sum(s.count("'s3://") for s in audits) == 5000, "each data file is listed once"
@@ -315,13 +315,13 @@ def test_every_statement_parses_as_trino(tmp_path: Path, default_policy: Policy)
         with open_inventory(str(write_inventory(root, BUCKET, rows, format_of(typing), files=2))) as inv:
             sent += audit_both(inv, t, typing, root=root)[2].statements
     kinds = {s.split()[1] for s in sent}
-    assert kinds == {"count(*)", "DISTINCT", "key,", "d"}, "audit, first keys, register and orphan statements"
+    assert kinds == {"flags,", "DISTINCT", "key,", "d"}, "audit, first keys, register and orphan statements"
     for statement in sent:
         for dialect in ("trino", "athena"):
             parsed = sqlglot.parse(statement, read=dialect)
             assert len(parsed) == 1 and isinstance(parsed[0], exp.Select), statement[:200]
     with pytest.raises(ParseError):  # the parser does refuse what Trino would
-        sqlglot.parse_one(sent[0].replace(") AS facts", ") AS facts WHERE"), read="trino")
+        sqlglot.parse_one(sent[0].replace("GROUP BY", "GROUP"), read="trino")
 
 
 def test_a_manifest_outside_its_delivery_folder_names_no_partition(tmp_path: Path, default_policy: Policy) -> None:
@@ -400,12 +400,12 @@ def test_dialects_differ_only_in_function_names(default_policy: Policy) -> None:
     duck, athena = AuditPlan(t, fields, Dialect.DUCKDB), AuditPlan(t, fields, Dialect.ATHENA)
 
     def normalised(sql: str) -> str:
-        sql = re.sub(r"json_format\(CAST\((min\(.*?\) FILTER \(WHERE [^)]*\)) AS JSON\)\)", r"\1", sql)
-        sql = re.sub(r"json_format\(CAST\((.*) AS JSON\)\)", r"\1", sql)
+        sql = re.sub(r"json_format\(CAST\((.*) AS JSON\)\)", r"\1",
+                     re.sub(r"bitwise_and\((\w+), (\d+)\)", r"(\1 & \2)", sql))
         return sql.replace("regexp_like", "regexp_matches").replace("to_unixtime", "epoch")
 
     ungrouped = re.sub(r"CAST\(floor\(.*?\) AS BIGINT\) AS age_bin, ", "",
-                       duck.audit_query("t").replace("SELECT age_bin, ", "SELECT ").replace("\nGROUP BY age_bin", ""))
+                       duck.audit_query("t").replace("flags, age_bin", "flags"))
     assert normalised(athena.audit_query("t")) == ungrouped
     for f in duck.findings:
         assert normalised(athena.first_keys_query("t", f)) == duck.first_keys_query("t", f)
