@@ -1,6 +1,7 @@
 """The audit's SQL, written once for both engines (DuckDB here, Athena/Trino beyond one machine).
 
-Every finding is one aggregate over the inventory, so a single scan computes them all. The text is
+One plan per bucket (:class:`AuditPlan`) writes every statement, and one scan computes every finding
+(a second one matches derived objects to recordings). The text is
 standard SQL that DuckDB and Trino both run; the few functions they name differently are looked up
 in :data:`FUNCTIONS`, and arrays leave Athena as JSON text because its result API returns strings.
 The relation queried has AWS's snake_case inventory columns with typed values (booleans and
