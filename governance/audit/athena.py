@@ -30,25 +30,17 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from governance.audit.errors import AuditInputError, ChecksumError, ManifestError
-from governance.audit.findings import BucketAudit, listed_keys
+from governance.audit.findings import BucketAudit
 from governance.audit.manifest import REQUIRED_FIELDS, Manifest
 from governance.audit.sql import (
     BOOLEANS,
     COLUMNS,
     TIMESTAMPS,
+    AuditPlan,
     Dialect,
     Thresholds,
-    aggregates,
     athena_source,
-    audit_query,
-    combine,
-    complete_first_keys,
-    complete_orphans,
-    first_keys_query,
-    legal_hold_query,
     literal,
-    merge_register,
-    orphan_query,
     typed_column,
 )
 
@@ -235,13 +227,12 @@ def _timestamp(text: str | None) -> datetime | None:
         raise AthenaQueryError(f"Athena returned {text!r} where the register expects a timestamp.") from None
 
 
-def statements(source: str, t: Thresholds, fields: frozenset[str], register_limit: int) -> list[str]:
-    """Every statement the audit may send over ``source``, each at its longest."""
-    out = [audit_query(source, t, fields, Dialect.ATHENA)]
-    if "object_lock_legal_hold_status" in fields:
-        out.append(legal_hold_query(source, register_limit, fields))
-    out += [first_keys_query(source, t, fields, Dialect.ATHENA, a.name, 10**12)
-            for a in aggregates(t, fields, Dialect.ATHENA) if a.keys]
+def statements(plan: AuditPlan, relation: str) -> list[str]:
+    """Every statement the audit may send over ``relation``, each at its longest."""
+    out = [plan.audit_query(relation)]
+    if "object_lock_legal_hold_status" in plan.fields:
+        out.append(plan.legal_hold_query(relation))
+    out += [plan.first_keys_query(relation, f) for f in plan.findings if f.keys]
     return out
 
 
@@ -280,27 +271,31 @@ def merge_batches(found: Sequence[Mapping[str, Any]], sample: int) -> dict[str, 
 
 def audit_athena(client: Any, target: AthenaTarget, manifest: Manifest, t: Thresholds, register_limit: int,
                  glue: Any) -> BucketAudit:
-    """Run the shared audit SQL (Athena dialect) over the manifest's delivery, in the table's own typing."""
+    """Run the audit plan (Athena dialect) over the manifest's delivery, in the table's own typing."""
     if not manifest.destination_bucket:
         raise ManifestError(f"{manifest.location}: destinationBucket is missing; Athena needs the files' S3 paths.")
     shape = read_table(glue, target)
-    fields = audited_fields(manifest, shape, target)
+    plan = AuditPlan(t, audited_fields(manifest, shape, target), Dialect.ATHENA, register_limit)
     partition = delivery_partition(manifest) if PARTITION in shape.partitions else None
     url_encoded = manifest.file_format == "CSV"
 
     def source(paths: Sequence[str]) -> str:
-        return athena_source(target.relation, shape.columns, fields, delivery_filter(partition, paths), url_encoded)
+        return athena_source(target.relation, shape.columns, plan.fields, delivery_filter(partition, paths),
+                             url_encoded)
+
+    def run(sql: str) -> list[dict[str, str | None]]:
+        return run_query(client, sql, target)
 
     paths = [f"s3://{manifest.destination_bucket}/{f.key}" for f in manifest.files]
-    fixed = max(len(s.encode("utf-8")) for s in statements(source([""]), t, fields, register_limit))
+    fixed = max(len(s.encode("utf-8")) for s in statements(plan, source([""])))
     sizes = {f"s3://{manifest.destination_bucket}/{f.key}": f.size for f in manifest.files}
     found: list[dict[str, Any]] = []
     holds: list[dict[str, Any]] = []
     for batch in path_batches(paths, fixed):
         relation = source(batch)
-        groups = run_query(client, audit_query(relation, t, fields, Dialect.ATHENA), target)
+        rows = run(plan.audit_query(relation))
         listed = sum(sizes[p] for p in batch)
-        if listed and not sum(int(g["n"] or 0) for g in groups):
+        if listed and not sum(int(r["n"] or 0) for r in rows):
             # A table or partition that misses the delivery reads nothing: that is not an empty, compliant bucket.
             where = f" in partition dt = '{partition}'" if partition is not None else ""
             raise AthenaQueryError(
@@ -308,27 +303,23 @@ def audit_athena(client: Any, target: AthenaTarget, manifest: Manifest, t: Thres
                 f"({listed} bytes){where}; table {target.relation} does not cover them (check its LOCATION, and "
                 "that the partition named by the manifest's folder is this delivery's)."
             )
-        row = combine(groups, t, fields, Dialect.ATHENA, listed_keys)
-        complete_first_keys(row, groups, lambda sql: [str(r["key"]) for r in run_query(client, sql, target)],
-                            relation, t, fields, Dialect.ATHENA, listed_keys)
-        found.append(row)
-        if "object_lock_legal_hold_status" in fields:
-            rows = run_query(client, legal_hold_query(relation, register_limit, fields), target)
+        found.append(plan.summarize(rows, run, relation))
+        if "object_lock_legal_hold_status" in plan.fields:
+            held = run(plan.legal_hold_query(relation))
             holds.append({"holds": [{**h, "last_modified_date": _timestamp(h["last_modified_date"]),
-                                     "retain_until": _timestamp(h.get("retain_until"))} for h in rows]})
+                                     "retain_until": _timestamp(h.get("retain_until"))} for h in held]})
     merged = merge_batches(found, t.sample)
     # A derived object's recording may be in another batch's files: orphans are matched over the whole
     # delivery at once, by its files where they fit one statement, else by its partition alone.
     whole = source(paths)
-    if t.derived and len(orphan_query(whole, t, Dialect.ATHENA).encode("utf-8")) > QUERY_BYTES_LIMIT:
+    if t.derived and len(plan.orphan_query(whole).encode("utf-8")) > QUERY_BYTES_LIMIT:
         if partition is None:
             raise AthenaQueryError(
                 f"{manifest.location}: matching derived objects to their recordings over {len(paths)} data files "
                 f"needs one statement beyond Athena's {QUERY_BYTES_LIMIT}-byte limit; partition table "
                 f"{target.relation} by dt as AWS documents (see docs/athena.md)."
             )
-        whole = athena_source(target.relation, shape.columns, fields, f"{PARTITION} = {literal(partition)}",
+        whole = athena_source(target.relation, shape.columns, plan.fields, f"{PARTITION} = {literal(partition)}",
                               url_encoded)
-    complete_orphans(merged, lambda sql: run_query(client, sql, target), whole, t, Dialect.ATHENA, listed_keys)
-    return BucketAudit(manifest.source_bucket, t, fields, merged,
-                       merge_register(holds, register_limit), source="inventory")
+    plan.add_orphans(merged, run, whole)
+    return BucketAudit(manifest.source_bucket, t, plan.fields, merged, plan.register(holds), source="inventory")

@@ -1,8 +1,8 @@
 """The DuckDB engine: one scan of the verified inventory computes every object-level finding.
 
 The scan runs while the data files' MD5s are still being computed (in other threads); its results
-are used only once every checksum has passed, so a mismatch is refused exactly as before: no finding
-is returned, and a file that cannot be parsed is reported as a checksum mismatch when it is one.
+are used only once every checksum has passed, so a mismatch is refused as if it had been found first: no
+finding is returned, and a file that cannot be parsed is reported as a checksum mismatch when it is one.
 """
 
 from __future__ import annotations
@@ -14,21 +14,9 @@ import duckdb
 
 from governance.audit.errors import ManifestError
 from governance.audit.files import Inventory
-from governance.audit.findings import BucketAudit, listed_keys
+from governance.audit.findings import BucketAudit
 from governance.audit.source import VIEW, connect, create_view
-from governance.audit.sql import (
-    Dialect,
-    Thresholds,
-    age_histogram,
-    audit_query,
-    combine,
-    complete_first_keys,
-    complete_orphans,
-    merge_register,
-)
-
-REGISTER_LIMIT = 1000
-"""Legal holds listed in the register; the result carries the full count."""
+from governance.audit.sql import REGISTER_LIMIT, AuditPlan, Dialect, Thresholds
 
 
 def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
@@ -38,18 +26,16 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, t: Thresholds, fields: frozenset[str],
-               register_limit: int = REGISTER_LIMIT, source: str = "inventory") -> BucketAudit:
-    """Run the shared audit SQL over the view ``inventory`` of one bucket (one scan, register included)."""
-    groups = fetch_dicts(con, audit_query(VIEW, t, fields, Dialect.DUCKDB, register=register_limit, age_bins=True))
-    row = combine(groups, t, fields, Dialect.DUCKDB, listed_keys)
-    complete_first_keys(row, groups, lambda sql: [k for (k,) in con.execute(sql).fetchall()], VIEW, t, fields,
-                        Dialect.DUCKDB, listed_keys)
-    complete_orphans(row, lambda sql: fetch_dicts(con, sql), VIEW, t, Dialect.DUCKDB, listed_keys)
-    holds: list[dict[str, Any]] = []
-    if "object_lock_legal_hold_status" in fields:
-        holds = merge_register(groups, register_limit)
-    return BucketAudit(bucket, t, fields, row, holds, source=source, ages=age_histogram(groups))
+def audit_view(con: duckdb.DuckDBPyConnection, bucket: str, plan: AuditPlan, source: str = "inventory") -> BucketAudit:
+    """Run the plan over the view ``inventory`` of one bucket (one scan, register and ages included)."""
+    def run(sql: str) -> list[dict[str, Any]]:
+        return fetch_dicts(con, sql)
+
+    groups = run(plan.audit_query(VIEW))
+    found = plan.summarize(groups, run, VIEW)
+    plan.add_orphans(found, run, VIEW)
+    return BucketAudit(bucket, plan.thresholds, plan.fields, found, plan.register(groups), source=source,
+                       ages=plan.ages(groups))
 
 
 ARROW_CSV_ERROR = re.compile(r"CSV input source '(?P<path>[^']*)': (?:Invalid: )?(?P<detail>.*)")
@@ -78,8 +64,8 @@ def audit_inventory(inv: Inventory, t: Thresholds, register_limit: int = REGISTE
     """Audit one inventory with DuckDB, streaming its files; nothing is returned before they are verified."""
     con = connect(memory_limit, threads)
     try:
-        fields = frozenset(create_view(con, inv))
-        audit = audit_view(con, inv.manifest.source_bucket, t, fields, register_limit)
+        plan = AuditPlan(t, frozenset(create_view(con, inv)), Dialect.DUCKDB, register_limit)
+        audit = audit_view(con, inv.manifest.source_bucket, plan)
         inv.verified()
         return audit
     except ManifestError:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from governance.audit import catalog
-from governance.audit.sql import Thresholds
+from governance.audit.sql import Thresholds, listed_keys
 from governance.model import CheckMeta, Result, Severity, Status
 from lifecycle.legal import LIMITS, cite
 
@@ -41,15 +40,6 @@ class BucketAudit:
     def resource(self) -> str:
         """The bucket as a report names it."""
         return f"s3://{self.bucket}"
-
-
-def listed_keys(value: Any) -> list[str]:
-    """Keys as either engine lists them (a list from DuckDB, JSON text from Athena), repeats included."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = json.loads(value)
-    return [str(k) for k in value]
 
 
 def keys_of(value: Any) -> list[str]:

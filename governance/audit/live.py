@@ -11,22 +11,20 @@ millions of recordings use the inventory.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-import click
 import duckdb
 from botocore.exceptions import ClientError
 
-from governance.audit.engine import REGISTER_LIMIT, audit_view
+from governance.audit.engine import audit_view
 from governance.audit.findings import BucketAudit
 from governance.audit.source import VIEW
-from governance.audit.sql import COLUMNS, Thresholds, sql_type
+from governance.audit.sql import COLUMNS, REGISTER_LIMIT, AuditPlan, Dialect, Thresholds, sql_type
 
 MAX_DEPTH = 4
 """Prefix levels explored to find parallel work: ``quality/2025/03/14/`` is four levels deep."""
@@ -194,15 +192,21 @@ def _list_prefix(s3: Any, bucket: str, prefix: str, locked: LockProbe | None, un
     return rows
 
 
-def _progress(total: int, label: str) -> Any:
-    # A bar is for a person at a terminal; in CI logs and pipes it would be noise.
-    if not sys.stderr.isatty():
-        return None
-    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+class Progress(Protocol):
+    """Told how a listing advances; the command line shows it (a bar on a terminal), the library never does."""
+
+    def start(self, label: str, total: int) -> None:
+        """A listing of ``total`` prefixes begins."""
+
+    def advance(self) -> None:
+        """One more prefix is listed."""
+
+    def finish(self) -> None:
+        """The listing ended, whether or not every prefix was listed."""
 
 
 def list_bucket(s3: Any, bucket: str, workers: int = 16, *, details: bool = True,
-                on_prefix: Callable[[int], None] | None = None) -> Listing:
+                progress: Progress | None = None) -> Listing:
     """Every version and delete marker, and every incomplete multipart upload, of ``bucket``.
 
     ``details=False`` skips the per-version HEAD and lock calls (keys and dates are enough to count
@@ -214,19 +218,18 @@ def list_bucket(s3: Any, bucket: str, workers: int = 16, *, details: bool = True
         out.unreadable |= {"encryption_status", "object_lock_retain_until_date", "object_lock_legal_hold_status"}
     leaves, above = plan_prefixes(s3, bucket, workers * 2)
     out.rows += [_row(s3, bucket, v, locked, out.unreadable, details) for v in above]
-    bar = _progress(len(leaves), f"listing s3://{bucket}")
+    if progress is not None:
+        progress.start(f"listing s3://{bucket}", len(leaves))
     with ThreadPoolExecutor(max(1, workers)) as pool:
         futures = [pool.submit(_list_prefix, s3, bucket, p, locked, out.unreadable, details) for p in leaves]
         try:
             for fut in as_completed(futures):
                 out.rows += fut.result()
-                if bar is not None:
-                    bar.update(1)
-                if on_prefix is not None:
-                    on_prefix(len(out.rows))
+                if progress is not None:
+                    progress.advance()
         finally:
-            if bar is not None:
-                bar.render_finish()
+            if progress is not None:
+                progress.finish()
     for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
         out.uploads += [(u["Key"], _utc(u["Initiated"]) or datetime.min) for u in page.get("Uploads", [])]
     return out
@@ -242,10 +245,10 @@ def load_listing(con: duckdb.DuckDBPyConnection, listing: Listing, name: str = V
 
 def audit_listing(con: duckdb.DuckDBPyConnection, bucket: str, listing: Listing, t: Thresholds,
                   register_limit: int = REGISTER_LIMIT) -> BucketAudit:
-    """Run the shared audit SQL over a listing, and judge its incomplete multipart uploads."""
+    """Run the audit plan over a listing, and judge its incomplete multipart uploads."""
     load_listing(con, listing)
     fields = frozenset(c for c in COLUMNS if c not in listing.unreadable)
-    audit = audit_view(con, bucket, t, fields, register_limit, source="listing")
+    audit = audit_view(con, bucket, AuditPlan(t, fields, Dialect.DUCKDB, register_limit), source="listing")
     cutoff = t.as_of - timedelta(days=t.multipart_limit_days)
     old = sorted(k for k, initiated in listing.uploads if initiated < cutoff)
     aggregates = {**audit.aggregates, "multipart_count": len(old), "multipart_keys": old[: t.sample]}

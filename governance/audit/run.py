@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,11 +27,15 @@ from governance.audit.errors import AccountUnreachableError, AuditInputError
 from governance.audit.files import open_inventory, read_s3_manifest, s3_client
 from governance.audit.findings import BucketAudit, hold_rows, object_results
 from governance.audit.limits import thresholds_for
+from governance.audit.sql import REGISTER_LIMIT
 from governance.model import Report, Result, Status
 from governance.targets import Target
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
 from lifecycle.purposes import RECORDING_PURPOSES
+
+if TYPE_CHECKING:
+    from governance.audit.live import Progress
 
 
 @dataclass(frozen=True)
@@ -43,16 +48,19 @@ class InventoryTarget:
 
 @dataclass(frozen=True)
 class Options:
-    """How to audit: the audit date, how many keys to show, resources to use."""
+    """How to audit: the audit date, how many keys to show, resources to use, the inventory engine."""
 
     as_of: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
     sample: int = 10
-    register_limit: int = 1000
+    register_limit: int = REGISTER_LIMIT
     workers: int = 16
     memory_limit: str = "768MB"
     threads: int | None = None
     engine: str = "duckdb"
+    """The name of the engine that reads inventories (:data:`ENGINES`)."""
     athena: AthenaTarget | None = None
+    progress: Progress | None = None
+    """Told how live listings advance (the command line draws a bar on a terminal)."""
 
 
 def infer_purpose(bucket: str) -> Purpose | None:
@@ -89,19 +97,41 @@ def unreadable_results(bucket: str, purpose: Purpose, reason: str) -> list[Resul
     ]
 
 
-def _inventory_audit(target: InventoryTarget, policy: Policy, options: Options) -> tuple[BucketAudit, dict[str, Any]]:
-    if options.engine == "athena":
-        if options.athena is None:
-            raise AuditInputError("--engine athena needs --athena-database and --athena-table.")
-        import boto3
+def age_rows(audit: BucketAudit) -> list[dict[str, Any]]:
+    """The bucket's age histogram as rows of the ``age_distribution`` table (see governance.report.html_data)."""
+    return [{"bucket": audit.bucket, "purpose": str(audit.thresholds.purpose), **row,
+             "limit_days": audit.thresholds.age_limit_days} for row in audit.ages]
 
-        s3 = s3_client()
-        manifest = read_s3_manifest(target.location, s3)
-        verify_etags(s3, manifest)
-        t = thresholds_for(policy, _purpose(target, manifest.source_bucket), options.as_of, options.sample)
-        audit = audit_athena(boto3.client("athena"), options.athena, manifest, t, options.register_limit,
-                             boto3.client("glue"))
-        return audit, {"manifest": target.location, "format": manifest.file_format, "files": len(manifest.files)}
+
+@dataclass(frozen=True)
+class Outcome:
+    """One source audited: its results, register and histogram rows, and the report's description of it
+    (None when it could not be read)."""
+
+    results: list[Result]
+    holds: list[dict[str, Any]] = field(default_factory=list)
+    ages: list[dict[str, Any]] = field(default_factory=list)
+    source: dict[str, Any] | None = None
+
+
+def _outcome(audit: BucketAudit, options: Options, described: dict[str, Any]) -> Outcome:
+    return Outcome(object_results(audit, _as_of_text(options)), hold_rows(audit, options.as_of), age_rows(audit),
+                   {"bucket": audit.bucket, "purpose": str(audit.thresholds.purpose), **described})
+
+
+def _counted(audit: BucketAudit, name: str) -> int:
+    return int(audit.aggregates.get(f"{name}_count") or 0)
+
+
+def _inventory_outcome(audit: BucketAudit, target: InventoryTarget, file_format: str, files: int,
+                       options: Options) -> Outcome:
+    return _outcome(audit, options, {"manifest": target.location, "format": file_format, "files": files,
+                                     "versions": _counted(audit, "versions"),
+                                     "delete_markers": _counted(audit, "delete_markers")})
+
+
+def _audit_with_duckdb(target: InventoryTarget, policy: Policy, options: Options,
+                       s3_factory: Callable[[], Any]) -> Outcome:
     with open_inventory(target.location, background=True) as inv:
         # DuckDB is imported once the checksums have started: its tenth of a second of loading then
         # overlaps with hashing instead of delaying it (see the module docstring).
@@ -109,57 +139,102 @@ def _inventory_audit(target: InventoryTarget, policy: Policy, options: Options) 
 
         t = thresholds_for(policy, _purpose(target, inv.manifest.source_bucket), options.as_of, options.sample)
         audit = audit_inventory(inv, t, options.register_limit, options.memory_limit, options.threads)
-        return audit, {"manifest": target.location, "format": inv.manifest.file_format, "files": len(inv.paths)}
+        return _inventory_outcome(audit, target, inv.manifest.file_format, len(inv.paths), options)
 
 
-def age_rows(audit: BucketAudit) -> list[dict[str, Any]]:
-    """The bucket's age histogram as rows of the ``age_distribution`` table (see governance.report.html_data)."""
-    return [{"bucket": audit.bucket, "purpose": str(audit.thresholds.purpose), **row,
-             "limit_days": audit.thresholds.age_limit_days} for row in audit.ages]
+def _athena_refusal(inventories: Sequence[InventoryTarget], buckets: Sequence[Target], options: Options) -> str | None:
+    if buckets or len(inventories) != 1 or not inventories[0].location.startswith("s3://"):
+        return "--engine athena audits exactly one --inventory s3://.../manifest.json (no --bucket)."
+    if options.athena is None:
+        return "--engine athena needs --athena-database and --athena-table."
+    return None
+
+
+def _audit_with_athena(target: InventoryTarget, policy: Policy, options: Options,
+                       s3_factory: Callable[[], Any]) -> Outcome:
+    import boto3
+
+    assert options.athena is not None  # refused before: see _athena_refusal
+    s3 = s3_client()
+    manifest = read_s3_manifest(target.location, s3)
+    verify_etags(s3, manifest)
+    t = thresholds_for(policy, _purpose(target, manifest.source_bucket), options.as_of, options.sample)
+    audit = audit_athena(boto3.client("athena"), options.athena, manifest, t, options.register_limit,
+                         boto3.client("glue"))
+    return _inventory_outcome(audit, target, manifest.file_format, len(manifest.files), options)
+
+
+def _audit_listing(target: Target, policy: Policy, options: Options, s3_factory: Callable[[], Any]) -> Outcome:
+    from governance.audit.live import audit_listing, list_bucket
+    from governance.audit.source import connect
+
+    t = thresholds_for(policy, target.purpose, options.as_of, options.sample)
+    try:
+        listing = list_bucket(s3_factory(), target.bucket, options.workers, progress=options.progress)
+    except (ClientError, BotoCoreError) as exc:
+        return Outcome(unreadable_results(target.bucket, target.purpose, str(exc)))
+    con = connect(options.memory_limit, options.threads)
+    try:
+        audit = audit_listing(con, target.bucket, listing, t, options.register_limit)
+    finally:
+        con.close()
+    return _outcome(audit, options, {"listing": True, "versions": _counted(audit, "versions"),
+                                     "uploads": len(listing.uploads)})
+
+
+def _no_refusal(inventories: Sequence[InventoryTarget], buckets: Sequence[Target], options: Options) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One way of running the audit plan: what selects it, and how it reads a source and runs the plan."""
+
+    name: str
+    reads: Literal["inventory", "bucket"]
+    """What it audits: an ``--inventory`` manifest (``--engine NAME`` chooses among these), or a ``--bucket``."""
+    description: str
+    audit: Callable[[Any, Policy, Options, Callable[[], Any]], Outcome]
+    """Audit one source (an :class:`InventoryTarget` or a :class:`~governance.targets.Target`)."""
+    refusal: Callable[[Sequence[InventoryTarget], Sequence[Target], Options], str | None] = _no_refusal
+    """Why an invocation cannot use it (one sentence), before anything is read; None when it can."""
+
+
+ENGINES = (
+    Engine("duckdb", "inventory", "reads the inventory's files here", _audit_with_duckdb),
+    Engine("athena", "inventory", "queries them where they are", _audit_with_athena, _athena_refusal),
+    Engine("listing", "bucket", "lists the bucket's versions live (read-only)", _audit_listing),
+)
+"""Every engine; ``--engine`` offers those that read inventories."""
+INVENTORY_ENGINES = {e.name: e for e in ENGINES if e.reads == "inventory"}
+LISTING = next(e for e in ENGINES if e.reads == "bucket")
+
+
+def inventory_engine(options: Options) -> Engine:
+    """The engine ``options`` names for inventories; an unknown name is bad input."""
+    engine = INVENTORY_ENGINES.get(options.engine)
+    if engine is None:
+        raise AuditInputError(f"--engine {options.engine} is not one of {', '.join(INVENTORY_ENGINES)}.")
+    return engine
 
 
 def audit_objects(policy: Policy, inventories: Sequence[InventoryTarget], buckets: Sequence[Target],
                   options: Options, s3_factory: Callable[[], Any] = s3_client) -> Report:
     """The object-level audit of every inventory and listed bucket, as one report."""
-    results: list[Result] = []
-    holds: list[dict[str, Any]] = []
-    ages: list[dict[str, Any]] = []
-    sources: list[dict[str, Any]] = []
-    as_of = _as_of_text(options)
-    for inv_target in inventories:
-        audit, described = _inventory_audit(inv_target, policy, options)
-        results += object_results(audit, as_of)
-        holds += hold_rows(audit, options.as_of)
-        ages += age_rows(audit)
-        sources.append({"bucket": audit.bucket, "purpose": str(audit.thresholds.purpose), **described,
-                        "versions": int(audit.aggregates.get("versions_count") or 0),
-                        "delete_markers": int(audit.aggregates.get("delete_markers_count") or 0)})
-    if buckets:
-        from governance.audit.live import audit_listing, list_bucket
-        from governance.audit.source import connect
-
-        s3 = s3_factory()
-        for target in buckets:
-            t = thresholds_for(policy, target.purpose, options.as_of, options.sample)
-            try:
-                listing = list_bucket(s3, target.bucket, options.workers)
-            except (ClientError, BotoCoreError) as exc:
-                results += unreadable_results(target.bucket, target.purpose, str(exc))
-                continue
-            con = connect(options.memory_limit, options.threads)
-            try:
-                audit = audit_listing(con, target.bucket, listing, t, options.register_limit)
-            finally:
-                con.close()
-            results += object_results(audit, as_of)
-            holds += hold_rows(audit, options.as_of)
-            ages += age_rows(audit)
-            sources.append({"bucket": target.bucket, "purpose": str(target.purpose), "listing": True,
-                            "versions": int(audit.aggregates.get("versions_count") or 0),
-                            "uploads": len(listing.uploads)})
+    engine = inventory_engine(options)
+    for refused in (engine.refusal(inventories, buckets, options),
+                    LISTING.refusal(inventories, buckets, options) if buckets else None):
+        if refused is not None:
+            raise AuditInputError(refused)
+    s3 = cache(s3_factory)  # one client for every listed bucket, made only if one is listed
+    outcomes = [engine.audit(target, policy, options, s3) for target in inventories]
+    outcomes += [LISTING.audit(target, policy, options, s3) for target in buckets]
+    holds = [h for o in outcomes for h in o.holds]
+    ages = [a for o in outcomes for a in o.ages]
     return Report(
-        results=tuple(results),
-        target={"as_of": as_of, "engine": options.engine, "sources": sources},
+        results=tuple(r for o in outcomes for r in o.results),
+        target={"as_of": _as_of_text(options), "engine": options.engine,
+                "sources": [o.source for o in outcomes if o.source is not None]},
         policy_digest=policy.digest, generated_at=_now(), tool_version=__version__, kind="audit-objects",
         checks=catalog.OBJECT_CHECKS, tables={"legal_holds": holds, **({"age_distribution": ages} if ages else {})},
     )
@@ -213,7 +288,8 @@ def proportionality_report(policy: Policy, calls: Path | None, inventories: Sequ
                 for j, bucket_target in enumerate(buckets):
                     name = f"listed_{j}"
                     try:
-                        listing = list_bucket(s3, bucket_target.bucket, options.workers, details=False)
+                        listing = list_bucket(s3, bucket_target.bucket, options.workers, details=False,
+                                              progress=options.progress)
                     except (ClientError, BotoCoreError) as exc:
                         raise AuditInputError(f"s3://{bucket_target.bucket}: cannot be listed ({exc}).") from None
                     load_listing(con, listing, name)

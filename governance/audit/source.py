@@ -7,8 +7,8 @@ decoded.
 
 Parquet files are read by DuckDB. CSV.gz files are decompressed by ISA-L and parsed by Arrow's CSV
 reader, which DuckDB scans as a stream: the files are read in parallel with a bounded read-ahead,
-booleans and timestamps are typed as they are parsed, and the audit takes about three quarters of the
-time it took with DuckDB's own CSV reader (see ``bench/audit_objects.py``).
+booleans and timestamps are typed as they are parsed: less work a row than DuckDB's own CSV reader
+(figures in docs/performance.md).
 
 Timestamps become plain UTC ``TIMESTAMP`` values by their integer microseconds since the epoch
 (:data:`UTC_WALL_CLOCK`): the same value ``CAST(… AS TIMESTAMP)`` gives in a UTC session, without

@@ -1,6 +1,7 @@
 """The audit's SQL, written once for both engines (DuckDB here, Athena/Trino beyond one machine).
 
-Every finding is one aggregate over the inventory, so a single scan computes them all. The text is
+One plan per bucket (:class:`AuditPlan`) writes every statement, and one scan computes every finding
+(a second one matches derived objects to recordings). The text is
 standard SQL that DuckDB and Trino both run; the few functions they name differently are looked up
 in :data:`FUNCTIONS`, and arrays leave Athena as JSON text because its result API returns strings.
 The relation queried has AWS's snake_case inventory columns with typed values (booleans and
@@ -10,8 +11,9 @@ typing (timestamp, epoch-millisecond bigint or text, as AWS's DDLs declare them)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -162,19 +164,30 @@ class Thresholds:
         return self.key_layout.area(self.recording_prefix)
 
 
+REGISTER_LIMIT = 1000
+"""Legal holds listed in the register; the result carries the full count."""
+
+AGE_BIN_DAYS = 7
+"""Width of the age histogram's bins: a week keeps a five-year proof bucket to 261 bins at most."""
+
+Run = Callable[[str], Sequence[Mapping[str, Any]]]
+"""Runs one statement and returns its rows as dicts (typed values from DuckDB, text from Athena)."""
+
+
 @dataclass(frozen=True)
 class Fact:
-    """A yes-or-no property of one inventory row (a NULL value counts as no); a bit of the row's ``flags``."""
+    """A yes-or-no property of one inventory row (NULL counts as no): a bit of the row's ``flags`` in the
+    audit's scan, a boolean column in a finding's own first-keys query."""
 
     name: str
     condition: str
 
 
 @dataclass(frozen=True)
-class Aggregate:
+class Finding:
     """One finding: the rows whose facts include every one of ``all_of`` and none of ``none_of``.
 
-    Its count, and with ``keys`` its first offending keys, come from the groups of :func:`audit_query`.
+    Its count, and with ``keys`` its first offending keys, come from the groups of the audit's scan.
     """
 
     name: str
@@ -182,336 +195,288 @@ class Aggregate:
     none_of: tuple[str, ...] = ()
     keys: bool = False
 
+    @property
+    def condition(self) -> str:
+        """The finding as a predicate over the fact columns."""
+        return " AND ".join([*self.all_of, *(f"NOT {n}" for n in self.none_of)]) or "true"
+
 
 MARKER = "marker"
-"""The fact every inventory has, first of all (bit 0): the row is a delete marker, not a version."""
+"""The fact every inventory has: the row is a delete marker, not a version."""
 
 FINDINGS = (
-    Aggregate("versions", none_of=(MARKER,)),
-    Aggregate("delete_markers", all_of=(MARKER,)),
+    Finding("versions", none_of=(MARKER,)),
+    Finding("delete_markers", all_of=(MARKER,)),
     # A version under legal hold is kept for a live dispute (GDPR Art. 17(3)(e)); it is listed in the
     # register with its age instead of being counted as over-retained.
-    Aggregate("aged_versions", all_of=("old",), none_of=(MARKER, "held"), keys=True),
-    Aggregate("aged_markers", all_of=(MARKER, "old"), keys=True),
-    Aggregate("lock_beyond_retention", all_of=("lock_beyond_limit",), none_of=(MARKER, "lock_beyond_legal"),
-              keys=True),
-    Aggregate("lock_beyond_legal", all_of=("lock_beyond_legal",), none_of=(MARKER,), keys=True),
-    Aggregate("lock_beyond_legal_compliance", all_of=("lock_beyond_legal", "compliance"), none_of=(MARKER,)),
-    Aggregate("legal_holds", all_of=("held",), none_of=(MARKER,)),
-    Aggregate("legal_holds_aged", all_of=("held", "old"), none_of=(MARKER,)),
-    Aggregate("not_kms", all_of=("not_kms",), none_of=(MARKER,), keys=True),
-    Aggregate("bad_keys", all_of=("bad_key",), none_of=("derived",), keys=True),
+    Finding("aged_versions", all_of=("old",), none_of=(MARKER, "held"), keys=True),
+    Finding("aged_markers", all_of=(MARKER, "old"), keys=True),
+    Finding("lock_beyond_retention", all_of=("lock_beyond_limit",), none_of=(MARKER, "lock_beyond_legal"),
+            keys=True),
+    Finding("lock_beyond_legal", all_of=("lock_beyond_legal",), none_of=(MARKER,), keys=True),
+    Finding("lock_beyond_legal_compliance", all_of=("lock_beyond_legal", "compliance"), none_of=(MARKER,)),
+    Finding("legal_holds", all_of=("held",), none_of=(MARKER,)),
+    Finding("legal_holds_aged", all_of=("held", "old"), none_of=(MARKER,)),
+    Finding("not_kms", all_of=("not_kms",), none_of=(MARKER,), keys=True),
+    Finding("bad_keys", all_of=("bad_key",), none_of=("derived",), keys=True),
     # Keys outside the layout's recording prefix (a platform's analysis output, for example) are counted
     # apart: the key convention does not speak of them, the age and encryption findings still do.
-    Aggregate("outside_layout", all_of=("outside",), none_of=("derived",), keys=True),
-    Aggregate("derived_objects", all_of=("derived",), none_of=(MARKER,)),
+    Finding("outside_layout", all_of=("outside",), none_of=("derived",), keys=True),
+    Finding("derived_objects", all_of=("derived",), none_of=(MARKER,)),
 )
-"""Every finding, as facts present and absent; :func:`aggregates` keeps those an inventory's fields allow."""
-
-
-def facts(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[Fact]:
-    """The facts the inventory's fields allow, in bit order (a missing field: no fact)."""
-    have = set(fields)
-    out = [Fact(MARKER, "coalesce(is_delete_marker, false)"),
-           Fact("old", f"last_modified_date < {timestamp(t.age_cutoff)}")]
-    if "object_lock_legal_hold_status" in have:
-        out.append(Fact("held", HELD))
-    if "object_lock_retain_until_date" in have:
-        secs = FUNCTIONS[dialect]["seconds"]
-        held_for = f"{secs}(object_lock_retain_until_date) - {secs}(last_modified_date)"
-        out += [Fact("lock_beyond_limit", f"{held_for} > {t.lock_limit_days * 86400}"),
-                Fact("lock_beyond_legal", f"{held_for} > {t.legal_max_days * 86400}")]
-        if "object_lock_mode" in have:
-            out.append(Fact("compliance", COMPLIANCE))
-    if "encryption_status" in have:
-        statuses = ", ".join(literal(s) for s in KMS_STATUSES)
-        out.append(Fact("not_kms", f"coalesce(encryption_status, '') NOT IN ({statuses})"))
-    if t.checks_keys:
-        regex = FUNCTIONS[dialect]["regex"]
-        misnamed = f"NOT {regex}(key, {literal(t.key_pattern)})"
-        if t.area:
-            inside = f"starts_with(key, {literal(t.area)})"
-            out += [Fact("bad_key", f"{inside} AND {misnamed}"), Fact("outside", f"NOT {inside}")]
-        else:
-            out.append(Fact("bad_key", misnamed))
-        if t.derived:
-            out.append(Fact("derived", derived_condition(t, dialect)))
-    return out
-
-
-def derived_condition(t: Thresholds, dialect: Dialect) -> str:
-    """A row is a derived object: under a derived kind's prefix (cheap) and matching its pattern."""
-    regex = FUNCTIONS[dialect]["regex"]
-    return " OR ".join(f"(starts_with(key, {literal(prefix)}) AND {regex}(key, {literal(pattern)}))"
-                       for prefix, pattern in t.derived)
-
-
-def orphan_query(source: str, t: Thresholds, dialect: Dialect, where: str = "") -> str:
-    """Derived objects (distinct keys with a version left) whose call has no recording version left,
-    current or noncurrent: the orphans.
-
-    Extracting every recording's call id by regular expression would cost more than the whole audit, so
-    recordings are first narrowed by a cheap key (:attr:`lifecycle.layouts.KeyLayout.call_separator`):
-    the text of the call id up to its first separator, cut from the key with plain string functions.
-    Only recordings whose cheap key is a derived call's are matched exactly. A second scan, run only
-    when the audit found derived objects (see :func:`complete_orphans`).
-    """
-    regex = FUNCTIONS[dialect]["regex"]
-    clause = f"({where}) AND " if where else ""
-    version = f"{clause}NOT coalesce(is_delete_marker, false)"
-    layout = t.key_layout
-    recording = literal(layout.recording_pattern(t.recording_prefix))
-    separator = literal(layout.call_separator)
-    if layout.call_marker:
-        segment = f"substr(key, strpos(key, {literal(layout.call_marker)}) + {len(layout.call_marker)})"
-    else:  # <prefix>/YYYY/MM/DD/ is the prefix and eleven characters
-        segment = f"substr(key, {len(t.recording_prefix) + 13})"
-    area = t.area or (f"{t.recording_prefix}/" if t.recording_prefix else "")
-    inside = f" AND starts_with(key, {literal(area)})" if area else ""
-    cases = " ".join(f"WHEN {regex}(key, {literal(p)}) THEN regexp_extract(key, {literal(p)}, 4)"
-                     for _, p in t.derived)
-    keys = _array(f"min(d.key, {t.sample})", dialect)
-    return (
-        f"WITH d AS (SELECT DISTINCT key, CASE {cases} END AS call_id FROM {source}\n"
-        f"  WHERE {version} AND ({derived_condition(t, dialect)})),\n"
-        f"cheap AS (SELECT DISTINCT split_part(call_id, {separator}, 1) AS part FROM d),\n"
-        f"candidates AS (SELECT key FROM {source} JOIN cheap ON split_part({segment}, {separator}, 1) = cheap.part\n"
-        f"  WHERE {version}{inside}),\n"
-        f"r AS (SELECT DISTINCT regexp_extract(key, {recording}, {layout.groups[3]}) AS call_id FROM candidates\n"
-        f"  WHERE {regex}(key, {recording}))\n"
-        f"SELECT count(*) AS n, {keys} AS first_keys\n"
-        f"FROM d LEFT JOIN r ON r.call_id = d.call_id\n"
-        f"WHERE r.call_id IS NULL"
-    )
-
-
-def complete_orphans(found: dict[str, Any], run: Callable[[str], Sequence[Mapping[str, Any]]], source: str,
-                     t: Thresholds, dialect: Dialect, listed: Callable[[Any], list[str]], where: str = "") -> None:
-    """Add ``orphans_count`` and ``orphans_keys`` to ``found`` (from :func:`combine`) where derived objects exist."""
-    if not t.derived:
-        return
-    if not int(found.get("derived_objects_count") or 0):
-        found.update(orphans_count=0, orphans_keys=None)
-        return
-    row = run(orphan_query(source, t, dialect, where))[0]
-    found.update(orphans_count=int(row["n"] or 0), orphans_keys=sorted(listed(row["first_keys"])) or None)
-
-
-def bits(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> dict[str, int]:
-    """Each fact's bit in ``flags``."""
-    return {f.name: 1 << i for i, f in enumerate(facts(t, fields, dialect))}
-
-
-def aggregates(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> list[Aggregate]:
-    """The findings the inventory's fields allow: a fact that cannot be known is absent from every row,
-    so a finding that needs it is dropped and one that excludes it no longer mentions it."""
-    have = bits(t, fields, dialect)
-    return [Aggregate(a.name, a.all_of, tuple(n for n in a.none_of if n in have), a.keys)
-            for a in FINDINGS if all(n in have for n in a.all_of)]
-
-
-def _array(expr: str, dialect: Dialect) -> str:
-    if dialect is Dialect.ATHENA:
-        return f"json_format(CAST({expr} AS JSON))"
-    return expr
-
-
-def masks(a: Aggregate, bit: Mapping[str, int]) -> tuple[int, int]:
-    """``(mask, value)``: a row's flags are in the finding when ``flags & mask == value``."""
-    value = sum(bit[n] for n in a.all_of)
-    return value | sum(bit[n] for n in a.none_of), value
-
+"""Every finding, as facts present and absent; a plan keeps those its inventory's fields allow."""
 
 HELD_VERSION = f"NOT coalesce(is_delete_marker, false) AND {HELD}"
-"""A version under legal hold: the legal-hold register's rows (the ``legal_holds`` aggregate's)."""
+"""A version under legal hold: the legal-hold register's rows (the ``legal_holds`` finding's)."""
 
 
-def register_aggregate(fields: Iterable[str], limit: int) -> str:
-    """DuckDB only: the register's first ``limit`` rows, in its order, collected in the audit's scan.
+def listed_keys(value: Any) -> list[str]:
+    """Keys as either engine lists them (a list from DuckDB, JSON text from Athena), repeats included."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [str(k) for k in value]
 
-    ``min_by`` with a count keeps the smallest rows by a struct of the register's ORDER BY columns
-    (compared field by field, NULLs last as in ``ORDER BY``), so the register costs no second scan;
-    :func:`merge_register` merges the groups' lists.
+
+@dataclass(frozen=True)
+class AuditPlan:
+    """One bucket's audit, built once: what its objects are judged against (thresholds, layout, derived
+    kinds, sample size), the inventory fields it can read and the dialect it is written in; from those,
+    the facts each row is given and the findings counted from them. Every statement an engine sends
+    for the bucket is written here.
+
+    A fact that the fields cannot tell is absent from every row: a finding that needs it is dropped, and
+    one that excludes it no longer mentions it.
     """
-    until = "object_lock_retain_until_date" if "object_lock_retain_until_date" in set(fields) else "NULL"
-    row = (f"{{'key': key, 'version_id': version_id, 'last_modified_date': last_modified_date, "
-           f"'retain_until': {until}}}")
-    order = "{'m': last_modified_date, 'k': key, 'v': version_id}"
-    return f"min_by({row}, {order}, {int(limit)}) FILTER (WHERE held)"
 
+    thresholds: Thresholds
+    fields: frozenset[str]
+    dialect: Dialect
+    register_limit: int = REGISTER_LIMIT
+    facts: tuple[Fact, ...] = field(init=False)
+    findings: tuple[Finding, ...] = field(init=False)
 
-def flags_sql(t: Thresholds, fields: Iterable[str], dialect: Dialect) -> str:
-    """A row's facts as the bits of one integer (a NULL condition is a clear bit)."""
-    return " + ".join(f"CASE WHEN {f.condition} THEN {1 << i} ELSE 0 END"
-                      for i, f in enumerate(facts(t, fields, dialect)))
+    def __post_init__(self) -> None:
+        facts = tuple(self._facts())
+        have = {f.name for f in facts}
+        findings = tuple(Finding(f.name, f.all_of, tuple(n for n in f.none_of if n in have), f.keys)
+                         for f in FINDINGS if all(n in have for n in f.all_of))
+        object.__setattr__(self, "facts", facts)
+        object.__setattr__(self, "findings", findings)
 
+    @property
+    def sample(self) -> int:
+        """How many first keys a finding lists."""
+        return self.thresholds.sample
 
-AGE_BIN_DAYS = 7
-"""Width of the age histogram's bins: a week keeps a five-year proof bucket to 261 groups at most."""
+    def _fn(self, name: str) -> str:
+        return FUNCTIONS[self.dialect][name]
 
+    def _facts(self) -> list[Fact]:
+        t, have = self.thresholds, self.fields
+        out = [Fact(MARKER, "is_delete_marker"), Fact("old", f"last_modified_date < {timestamp(t.age_cutoff)}")]
+        if "object_lock_legal_hold_status" in have:
+            out.append(Fact("held", HELD))
+        if "object_lock_retain_until_date" in have:
+            secs = self._fn("seconds")
+            held_for = f"{secs}(object_lock_retain_until_date) - {secs}(last_modified_date)"
+            out += [Fact("lock_beyond_limit", f"{held_for} > {t.lock_limit_days * 86400}"),
+                    Fact("lock_beyond_legal", f"{held_for} > {t.legal_max_days * 86400}")]
+            if "object_lock_mode" in have:
+                out.append(Fact("compliance", COMPLIANCE))
+        if "encryption_status" in have:
+            statuses = ", ".join(literal(s) for s in KMS_STATUSES)
+            out.append(Fact("not_kms", f"coalesce(encryption_status, '') NOT IN ({statuses})"))
+        if t.checks_keys:
+            misnamed = f"NOT {self._fn('regex')}(key, {literal(t.key_pattern)})"
+            if t.area:
+                inside = f"starts_with(key, {literal(t.area)})"
+                out += [Fact("bad_key", f"{inside} AND {misnamed}"), Fact("outside", f"NOT {inside}")]
+            else:
+                out.append(Fact("bad_key", misnamed))
+            if t.derived:
+                out.append(Fact("derived", self._derived_condition()))
+        return out
 
-def audit_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect, where: str = "",
-                register: int = 0, age_bins: bool = False) -> str:
-    """One query, one scan: rows grouped by which facts hold for them.
+    def _derived_condition(self) -> str:
+        """A row is a derived object: under a derived kind's prefix (cheap) and matching its pattern."""
+        regex = self._fn("regex")
+        return " OR ".join(f"(starts_with(key, {literal(prefix)}) AND {regex}(key, {literal(pattern)}))"
+                           for prefix, pattern in self.thresholds.derived)
 
-    Each row gets a bit per fact (:func:`facts`); grouping by that bitmask costs one small hash lookup
-    per row, and the first keys are kept once per group rather than once per finding. Every finding
-    is a set of facts present and absent (:data:`FINDINGS`), so :func:`combine` turns the few groups
-    back into a count (and first keys) per finding: eight facts cost fewer evaluations a row than the
-    eleven findings made of them. Only rows in a finding that lists keys feed the key lists. With
-    ``register`` (DuckDB), each group also carries its first rows of the legal-hold register (column
-    ``holds``), so :func:`legal_hold_query` is not needed.
-    With ``age_bins`` (DuckDB), groups are also split by week of age at ``as_of`` (column ``age_bin``)
-    for the age histogram; :func:`combine` adds groups up whatever splits them.
-    """
-    fields = tuple(fields)
-    flags = flags_sql(t, fields, dialect)
-    # A row feeds the key lists when it is in a finding that lists keys: bit tests on the flags, not a
-    # second evaluation of the facts (the key-convention regex alone is most of a row's cost).
-    bit = bits(t, fields, dialect)
-    bitand = FUNCTIONS[dialect]["bitand"]
-    keyed = " OR ".join(f"{bitand.format('flags', mask)} = {value}"
-                        for mask, value in (masks(a, bit) for a in aggregates(t, fields, dialect) if a.keys))
-    keys = _array(f"min(key, {t.sample}) FILTER (WHERE {keyed})", dialect)
-    clause = f" WHERE {where}" if where else ""
-    holds = inner = ""
-    if register > 0 and dialect is Dialect.DUCKDB and "object_lock_legal_hold_status" in fields:
-        version = "version_id" if "version_id" in fields else "CAST(NULL AS VARCHAR) AS version_id"
-        until = ", object_lock_retain_until_date" if "object_lock_retain_until_date" in fields else ""
-        inner = f"last_modified_date, {version}{until}, {HELD_VERSION} AS held, "
-        holds = f", {register_aggregate(fields, register)} AS holds"
-    group = "flags"
-    if age_bins and dialect is Dialect.DUCKDB:
-        seconds = f"epoch({timestamp(t.as_of)}) - epoch(last_modified_date)"
-        inner += f"CAST(floor(({seconds}) / {AGE_BIN_DAYS * 86400}) AS BIGINT) AS age_bin, "
-        group = "flags, age_bin"
-    return (
-        f"SELECT {group}, count(*) AS n, {keys} AS first_keys{holds}\n"
-        f"FROM (SELECT key, {inner}{flags} AS flags\n  FROM {source}{clause}) AS flagged\n"
-        f"GROUP BY {group}"
-    )
+    def finding(self, name: str) -> Finding:
+        """One of the plan's findings by name."""
+        return next(f for f in self.findings if f.name == name)
 
+    def _array(self, expr: str) -> str:
+        return f"json_format(CAST({expr} AS JSON))" if self.dialect is Dialect.ATHENA else expr
 
-def age_histogram(groups: Iterable[Mapping[str, Any]]) -> list[dict[str, int]]:
-    """Versions (not delete markers) per week of age, from :func:`audit_query`'s ``age_bin`` groups.
+    def _with_facts(self, relation: str) -> str:
+        """``relation`` with each row's facts as boolean columns beside its key.
 
-    A version is a row without the delete-marker fact (bit 0 of ``flags``); ``age_days`` is the bin's
-    lower bound.
-    """
-    bins: dict[int, int] = {}
-    for g in groups:
-        if not int(g["flags"]) & 1 and g.get("age_bin") is not None:
-            bins[int(g["age_bin"])] = bins.get(int(g["age_bin"]), 0) + int(g["n"])
-    return [{"age_days": b * AGE_BIN_DAYS, "versions": n} for b, n in sorted(bins.items())]
+        A finding's first keys are read apart only when the audit's groups cannot tell them (see
+        :meth:`summarize`): this plain form serves there.
+        """
+        facts = ", ".join(f"coalesce({f.condition}, false) AS {f.name}" for f in self.facts)
+        return f"(SELECT key, {facts}\n  FROM {relation}) AS facts"
+
+    @property
+    def _register_in_scan(self) -> bool:
+        # Athena returns the register by a query of its own: its result API is text, and a list of
+        # structs would come back as one string.
+        return (self.dialect is Dialect.DUCKDB and self.register_limit > 0
+                and "object_lock_legal_hold_status" in self.fields)
+
+    def mask(self, finding: Finding) -> tuple[int, int]:
+        """``(mask, value)``: a row's ``flags`` are in ``finding`` when ``flags & mask == value``."""
+        bit = {f.name: 1 << i for i, f in enumerate(self.facts)}
+        value = sum(bit[n] for n in finding.all_of)
+        return value | sum(bit[n] for n in finding.none_of), value
+
+    def audit_query(self, relation: str) -> str:
+        """One scan of ``relation``: rows grouped by which facts hold for them (``flags``, a bit per fact).
+
+        Why not one filtered aggregate per finding, the plainer query: each of those twenty aggregates is
+        updated for every row, where grouping costs one hash lookup a row and three aggregates, and the
+        difference takes the command beyond 1.5x of a hand-written query (see docs/performance.md). The
+        few groups serve every finding: :meth:`summarize` reads each from the groups whose flags it admits.
+        Only rows in a finding that lists keys feed the groups' key lists. On DuckDB the groups are also
+        split by week of age at ``as_of`` (column ``age_bin``, the age histogram), and carry the legal-hold
+        register's first rows (column ``holds``): the register costs no second scan.
+        """
+        bitand = self._fn("bitand")
+        keyed = " OR ".join(f"{bitand.format('flags', mask)} = {value}"
+                            for mask, value in (self.mask(f) for f in self.findings if f.keys))
+        flags = " + ".join(f"CASE WHEN {f.condition} THEN {1 << i} ELSE 0 END" for i, f in enumerate(self.facts))
+        keys = self._array(f"min(key, {self.sample}) FILTER (WHERE {keyed})")
+        columns, items, group = "", ["flags", "count(*) AS n", f"{keys} AS first_keys"], "flags"
+        if self._register_in_scan:
+            version = "version_id" if "version_id" in self.fields else "CAST(NULL AS VARCHAR) AS version_id"
+            has_until = "object_lock_retain_until_date" in self.fields
+            columns += (f"last_modified_date, {version}, {'object_lock_retain_until_date, ' if has_until else ''}"
+                        f"{HELD_VERSION} AS held, ")
+            until = "object_lock_retain_until_date" if has_until else "NULL"
+            row = (f"{{'key': key, 'version_id': version_id, 'last_modified_date': last_modified_date, "
+                   f"'retain_until': {until}}}")
+            # min_by with a count keeps the smallest rows by the register's ORDER BY columns, compared
+            # field by field with NULLs last as ORDER BY puts them; :meth:`register` merges the groups'.
+            order = "{'m': last_modified_date, 'k': key, 'v': version_id}"
+            items.append(f"min_by({row}, {order}, {int(self.register_limit)}) FILTER (WHERE held) AS holds")
+        if self.dialect is Dialect.DUCKDB:
+            seconds = f"epoch({timestamp(self.thresholds.as_of)}) - epoch(last_modified_date)"
+            columns += f"CAST(floor(({seconds}) / {AGE_BIN_DAYS * 86400}) AS BIGINT) AS age_bin, "
+            items.insert(1, "age_bin")
+            group = "flags, age_bin"
+        return (f"SELECT {', '.join(items)}\nFROM (SELECT key, {columns}{flags} AS flags\n  FROM {relation}) "
+                f"AS flagged\nGROUP BY {group}")
+
+    def first_keys_query(self, relation: str, finding: Finding) -> str:
+        """The first ``sample`` distinct keys of one finding, in key order (a scan of its own)."""
+        return (f"SELECT DISTINCT key\nFROM {self._with_facts(relation)}\n"
+                f"WHERE {finding.condition} AND key IS NOT NULL\nORDER BY key\nLIMIT {self.sample}")
+
+    def summarize(self, rows: Sequence[Mapping[str, Any]], run: Run, relation: str) -> dict[str, Any]:
+        """Each finding's count and first distinct keys from :meth:`audit_query`'s groups over ``relation``.
+
+        A group keeps its ``sample`` smallest keys row by row, so several versions of one object take
+        several places: a list that is full and repeats a key may miss the finding's next keys, and the
+        finding is then asked :meth:`first_keys_query` (``run`` executes it). Asking for distinct keys in
+        the scan itself (``min(DISTINCT key, n)``) would hash every offending key, millions in a bucket
+        whose lifecycle stopped; repeats that fill a list are rare and cost one scan.
+        """
+        out: dict[str, Any] = {}
+        for f in self.findings:
+            mask, value = self.mask(f)
+            members = [r for r in rows if int(r["flags"]) & mask == value]
+            out[f"{f.name}_count"] = sum(int(r["n"]) for r in members)
+            if not f.keys:
+                continue
+            lists = [listed_keys(r["first_keys"]) for r in members]
+            if any(len(keys) >= self.sample and len(set(keys)) < len(keys) for keys in lists):
+                lists = [[str(r["key"]) for r in run(self.first_keys_query(relation, f))]]
+            # Each group kept its own smallest keys, so the smallest of their union are the finding's.
+            out[f"{f.name}_keys"] = sorted({k for keys in lists for k in keys})[: self.sample] or None
+        return out
+
+    def ages(self, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, int]]:
+        """Versions (not delete markers) per week of age, from :meth:`audit_query`'s DuckDB rows;
+        ``age_days`` is the bin's lower bound."""
+        marker, _ = self.mask(Finding(MARKER, all_of=(MARKER,)))
+        bins: dict[int, int] = {}
+        for r in rows:
+            if not int(r["flags"]) & marker and r.get("age_bin") is not None:
+                bins[int(r["age_bin"])] = bins.get(int(r["age_bin"]), 0) + int(r["n"])
+        return [{"age_days": b * AGE_BIN_DAYS, "versions": n} for b, n in sorted(bins.items())]
+
+    def register(self, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """The register's first rows, in its order, from the rows' ``holds`` lists (those of
+        :meth:`audit_query`'s groups, or of :meth:`legal_hold_query`'s batches).
+
+        A null-versioned object's empty version id (``''`` in Parquet, an empty CSV field, either on
+        Athena) is null: one spelling whatever the format and the engine.
+        """
+        held = [{**h, "version_id": h.get("version_id") or None} for r in rows for h in (r.get("holds") or ())]
+        return sorted(held, key=_register_order)[: self.register_limit]
+
+    def legal_hold_query(self, relation: str) -> str:
+        """The legal-hold register: held versions, oldest first (the longest-held are the ones to review)."""
+        until = "object_lock_retain_until_date" if "object_lock_retain_until_date" in self.fields else "NULL"
+        return (
+            f"SELECT key, version_id, last_modified_date, {until} AS retain_until\n"
+            f"FROM {relation}\n"
+            f"WHERE {HELD_VERSION}\nORDER BY last_modified_date, key, version_id\nLIMIT {int(self.register_limit)}"
+        )
+
+    def orphan_query(self, relation: str) -> str:
+        """Derived objects (distinct keys with a version left) whose call has no recording version left,
+        current or noncurrent: the orphans.
+
+        Extracting every recording's call id by regular expression would cost more than the whole audit, so
+        recordings are first narrowed by a cheap key (:attr:`lifecycle.layouts.KeyLayout.call_separator`):
+        the text of the call id up to its first separator, cut from the key with plain string functions.
+        Only recordings whose cheap key is a derived call's are matched exactly.
+        """
+        t, regex = self.thresholds, self._fn("regex")
+        version = "NOT coalesce(is_delete_marker, false)"
+        layout = t.key_layout
+        recording = literal(layout.recording_pattern(t.recording_prefix))
+        separator = literal(layout.call_separator)
+        if layout.call_marker:
+            segment = f"substr(key, strpos(key, {literal(layout.call_marker)}) + {len(layout.call_marker)})"
+        else:  # <prefix>/YYYY/MM/DD/ is the prefix and eleven characters
+            segment = f"substr(key, {len(t.recording_prefix) + 13})"
+        area = t.area or (f"{t.recording_prefix}/" if t.recording_prefix else "")
+        inside = f" AND starts_with(key, {literal(area)})" if area else ""
+        cases = " ".join(f"WHEN {regex}(key, {literal(p)}) THEN regexp_extract(key, {literal(p)}, 4)"
+                         for _, p in t.derived)
+        keys = self._array(f"min(d.key, {self.sample})")
+        return (
+            f"WITH d AS (SELECT DISTINCT key, CASE {cases} END AS call_id FROM {relation}\n"
+            f"  WHERE {version} AND ({self._derived_condition()})),\n"
+            f"cheap AS (SELECT DISTINCT split_part(call_id, {separator}, 1) AS part FROM d),\n"
+            f"candidates AS (SELECT key FROM {relation} JOIN cheap ON split_part({segment}, {separator}, 1) = "
+            f"cheap.part\n  WHERE {version}{inside}),\n"
+            f"r AS (SELECT DISTINCT regexp_extract(key, {recording}, {layout.groups[3]}) AS call_id FROM candidates\n"
+            f"  WHERE {regex}(key, {recording}))\n"
+            f"SELECT count(*) AS n, {keys} AS first_keys\n"
+            f"FROM d LEFT JOIN r ON r.call_id = d.call_id\n"
+            f"WHERE r.call_id IS NULL"
+        )
+
+    def add_orphans(self, found: dict[str, Any], run: Run, relation: str) -> None:
+        """Add ``orphans_count`` and ``orphans_keys`` to ``found`` (from :meth:`summarize`) when the purpose
+        keeps derived data; the matching scan runs only when the audit found derived objects."""
+        if not self.thresholds.derived:
+            return
+        if not int(found.get("derived_objects_count") or 0):
+            found.update(orphans_count=0, orphans_keys=None)
+            return
+        row = run(self.orphan_query(relation))[0]
+        found.update(orphans_count=int(row["n"] or 0), orphans_keys=sorted(listed_keys(row["first_keys"])) or None)
 
 
 def _register_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
     # ORDER BY last_modified_date, key, version_id with DuckDB's default NULLS LAST.
     return tuple((row[c] is None, row[c] if row[c] is not None else "")
                  for c in ("last_modified_date", "key", "version_id"))
-
-
-def merge_register(groups: Iterable[Mapping[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """The register's first ``limit`` rows from the groups' ``holds`` lists, in the register's order.
-
-    A null-versioned object's empty version id (``''`` in Parquet, an empty CSV field, either on
-    Athena) is null: one spelling whatever the format and the engine.
-    """
-    rows = [{**h, "version_id": h.get("version_id") or None} for g in groups for h in (g.get("holds") or ())]
-    return sorted(rows, key=_register_order)[:limit]
-
-
-def _memberships(rows: Iterable[Mapping[str, Any]], t: Thresholds, fields: Iterable[str],
-                 dialect: Dialect) -> Iterator[tuple[Mapping[str, Any], Aggregate]]:
-    """Each group of :func:`audit_query` with each finding its facts put it in."""
-    bit = bits(t, fields, dialect)
-    tests = [(a, *masks(a, bit)) for a in aggregates(t, fields, dialect)]
-    for row in rows:
-        flags = int(row["flags"])
-        for a, mask, value in tests:
-            if flags & mask == value:
-                yield row, a
-
-
-def combine(rows: Sequence[Mapping[str, Any]], t: Thresholds, fields: Iterable[str], dialect: Dialect,
-            listed: Callable[[Any], list[str]]) -> dict[str, Any]:
-    """Counts and first keys per finding from :func:`audit_query`'s groups (values may be text; ``listed``
-    reads a group's key list).
-
-    A finding listed by :func:`cut_short` may miss some of its first keys: see :func:`complete_first_keys`.
-    """
-    out: dict[str, Any] = {f"{a.name}_count": 0 for a in aggregates(t, fields, dialect)}
-    pooled: dict[str, list[str]] = {a.name: [] for a in aggregates(t, fields, dialect) if a.keys}
-    for row, a in _memberships(rows, t, fields, dialect):
-        out[f"{a.name}_count"] += int(row["n"])
-        if a.keys:
-            pooled[a.name] += listed(row["first_keys"])
-    # Each group kept its own smallest keys, so the smallest of their union are the finding's.
-    for name, keys in pooled.items():
-        out[f"{name}_keys"] = sorted(set(keys))[: t.sample] or None
-    return out
-
-
-def cut_short(rows: Sequence[Mapping[str, Any]], t: Thresholds, fields: Iterable[str], dialect: Dialect,
-              listed: Callable[[Any], list[str]]) -> list[str]:
-    """Findings whose first keys :func:`combine` may have cut short (``listed`` keeps repeated keys).
-
-    A group keeps its ``sample`` smallest keys row by row, so several versions of one object take
-    several places: when a full list repeats a key, a next distinct key of that group may be missing.
-    """
-    out: list[str] = []
-    for row, a in _memberships(rows, t, fields, dialect):
-        keys = listed(row["first_keys"]) if a.keys else []
-        if len(keys) >= t.sample and len(set(keys)) < len(keys) and a.name not in out:
-            out.append(a.name)
-    return out
-
-
-def first_keys_query(source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect, name: str, rows: int,
-                     where: str = "") -> str:
-    """The keys of the first ``rows`` rows of one finding, in key order (a scan of its own)."""
-    finding = next(a for a in aggregates(t, fields, dialect) if a.name == name)
-    mask, value = masks(finding, bits(t, fields, dialect))
-    clause = f" WHERE {where}" if where else ""
-    flags = flags_sql(t, fields, dialect)
-    bitand = FUNCTIONS[dialect]["bitand"].format("flags", mask)
-    return (
-        f"SELECT key\nFROM (SELECT key, {flags} AS flags\n  FROM {source}{clause}) AS flagged\n"
-        f"WHERE {bitand} = {value} AND key IS NOT NULL\nORDER BY key\nLIMIT {int(rows)}"
-    )
-
-
-def complete_first_keys(found: dict[str, Any], rows: Sequence[Mapping[str, Any]], run: Callable[[str], list[str]],
-                        source: str, t: Thresholds, fields: Iterable[str], dialect: Dialect,
-                        listed: Callable[[Any], list[str]], where: str = "") -> None:
-    """Replace in ``found`` (from :func:`combine`) the key lists :func:`cut_short` names by exact ones."""
-    for name in cut_short(rows, t, fields, dialect, listed):
-        found[f"{name}_keys"] = first_distinct_keys(run, source, t, fields, dialect, name, where)
-
-
-def first_distinct_keys(run: Callable[[str], list[str]], source: str, t: Thresholds, fields: Iterable[str],
-                        dialect: Dialect, name: str, where: str = "") -> list[str] | None:
-    """The first ``sample`` distinct keys of a finding that :func:`cut_short` names, exactly.
-
-    ``run`` executes a query and returns its keys. The smallest rows are read in a bounded top-N (four
-    times the sample, then four times more while repeated keys fill them), never every offending key.
-    """
-    rows = 4 * t.sample
-    while True:
-        keys = run(first_keys_query(source, t, fields, dialect, name, rows, where))
-        distinct = sorted(set(keys))
-        if len(distinct) >= t.sample or len(keys) < rows:
-            return distinct[: t.sample] or None
-        rows *= 4
-
-
-def legal_hold_query(source: str, limit: int, fields: Iterable[str], where: str = "") -> str:
-    """The legal-hold register: held versions, oldest first (the longest-held are the ones to review)."""
-    extra = f" AND ({where})" if where else ""
-    until = "object_lock_retain_until_date" if "object_lock_retain_until_date" in set(fields) else "NULL"
-    return (
-        f"SELECT key, version_id, last_modified_date, {until} AS retain_until\n"
-        f"FROM {source}\n"
-        f"WHERE {HELD_VERSION}"
-        f"{extra}\nORDER BY last_modified_date, key, version_id\nLIMIT {int(limit)}"
-    )

@@ -13,7 +13,14 @@ import click
 
 from governance.audit.athena import AthenaTarget
 from governance.audit.errors import AccountUnreachableError, AuditInputError
-from governance.audit.run import InventoryTarget, Options, audit_objects, proportionality_report
+from governance.audit.run import (
+    INVENTORY_ENGINES,
+    InventoryTarget,
+    Options,
+    audit_objects,
+    inventory_engine,
+    proportionality_report,
+)
 from governance.commands.output import ARCHIVE_OPTION, emit, outage_first
 from governance.commands.shared import (
     OUTPUT_OPTION,
@@ -85,6 +92,33 @@ def _targets(inventories: tuple[str, ...], buckets: tuple[str, ...], purpose: st
     return [InventoryTarget(i, chosen) for i in inventories], listed
 
 
+class ListingBar:
+    """The live listing's progress as a bar on the terminal (stderr), one bar per bucket listed."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    @staticmethod
+    def for_terminal() -> ListingBar | None:
+        """A bar when a person watches stderr; in CI logs and pipes it would be noise."""
+        return ListingBar() if sys.stderr.isatty() else None
+
+    def start(self, label: str, total: int) -> None:
+        """Draw a new bar of ``total`` prefixes."""
+        self._bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+
+    def advance(self) -> None:
+        """One prefix more."""
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def finish(self) -> None:
+        """End the bar's line."""
+        if self._bar is not None:
+            self._bar.render_finish()
+            self._bar = None
+
+
 def _emit(report: Report, fmt: str, output: Path | None, archive: str | None) -> None:
     emit(report, fmt, output, archive)
     sys.exit(int(report.summary.exit_code))
@@ -125,8 +159,8 @@ def _connect(inventories: Sequence[InventoryTarget], listed: Sequence[Target], a
 @click.command("audit-objects")
 @_options(SOURCE_OPTIONS)
 @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Audit date (default: now, UTC).")
-@click.option("--engine", type=click.Choice(["duckdb", "athena"]), default="duckdb", show_default=True,
-              help="duckdb reads the inventory's files here; athena queries them where they are.")
+@click.option("--engine", type=click.Choice(tuple(INVENTORY_ENGINES)), default="duckdb", show_default=True,
+              help="; ".join(f"{e.name} {e.description}" for e in INVENTORY_ENGINES.values()) + ".")
 @click.option("--athena-database", default=None, help="Athena database holding the inventory table.")
 @click.option("--athena-table", default=None,
               help="Athena table over the inventory, typed as any of AWS's DDLs (see docs/athena.md).")
@@ -151,15 +185,14 @@ def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...]
     """
     policy = effective_policy(policy_path, stack_config)
     inv_targets, listed = _targets(inventories, buckets, purpose)
-    athena = None
-    if engine == "athena":
-        if listed or len(inv_targets) != 1 or not inv_targets[0].location.startswith("s3://"):
-            fail_usage("--engine athena audits exactly one --inventory s3://.../manifest.json (no --bucket).")
-        if not athena_database or not athena_table:
-            fail_usage("--engine athena needs --athena-database and --athena-table.")
-        athena = AthenaTarget(str(athena_database), str(athena_table), athena_workgroup, athena_output)
-    options = Options(as_of=parse_as_of(as_of), sample=sample, workers=workers, memory_limit=memory_limit,
-                      engine=engine, athena=athena)
+    athena = (AthenaTarget(athena_database, athena_table, athena_workgroup, athena_output)
+              if athena_database and athena_table else None)
+    options = Options(engine=engine, athena=athena)
+    refused = inventory_engine(options).refusal(inv_targets, listed, options)
+    if refused is not None:
+        fail_usage(refused)
+    options = replace(options, as_of=parse_as_of(as_of), sample=sample, workers=workers, memory_limit=memory_limit,
+                      progress=ListingBar.for_terminal())
     cause, s3_factory = _connect(inv_targets, listed, archive, endpoint_url, region)
     try:
         report = audit_objects(policy, inv_targets, listed, options, s3_factory)
@@ -201,7 +234,7 @@ def proportionality_command(calls: Path | None, contact_records: str | None, tra
         fail_usage("--transaction-attribute needs the name of a contact attribute.")
     policy = effective_policy(policy_path, stack_config)
     inv_targets, listed = _targets(inventories, buckets, purpose)
-    options = Options(sample=sample, workers=workers, memory_limit=memory_limit)
+    options = Options(sample=sample, workers=workers, memory_limit=memory_limit, progress=ListingBar.for_terminal())
     cause, s3_factory = _connect(inv_targets, listed, archive, endpoint_url, region, also=(contact_records or "",),
                                  say=False)
     try:

@@ -167,3 +167,29 @@ def test_a_listing_carries_the_age_histogram(populated: Any, default_policy: Pol
     audit = audit_listing(connect(), BUCKET, list_bucket(populated, BUCKET, workers=2),
                           thresholds_for(default_policy, Purpose.QUALITY, as_of))
     assert sum(row["versions"] for row in audit.ages) == 41  # every version, drawn in the HTML's age chart
+
+
+class CountingProgress:
+    """A :class:`governance.audit.live.Progress` that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, int]] = []
+
+    def start(self, label: str, total: int) -> None:
+        self.told.append((label, total))
+
+    def advance(self) -> None:
+        self.told.append(("advance", 1))
+
+    def finish(self) -> None:
+        self.told.append(("finish", 0))
+
+
+def test_the_listing_tells_its_progress_to_the_caller(populated: Any) -> None:
+    """The library draws nothing: the command line gives it what to tell (a bar on a terminal)."""
+    progress = CountingProgress()
+    list_bucket(populated, BUCKET, workers=2, progress=progress)
+    (label, total), *steps, last = progress.told
+    assert label == f"listing s3://{BUCKET}" and total > 1
+    assert steps == [("advance", 1)] * total
+    assert last == ("finish", 0)

@@ -22,16 +22,7 @@ from governance.audit.errors import ChecksumError
 from governance.audit.files import open_inventory
 from governance.audit.limits import thresholds_for
 from governance.audit.source import connect, create_view
-from governance.audit.sql import (
-    COLUMNS,
-    Dialect,
-    Thresholds,
-    aggregates,
-    audit_query,
-    first_distinct_keys,
-    legal_hold_query,
-    merge_register,
-)
+from governance.audit.sql import COLUMNS, AuditPlan, Dialect, Thresholds
 from governance.cli import main
 from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
@@ -64,12 +55,12 @@ def _holds_table(con: duckdb.DuckDBPyConnection) -> None:
 def test_register_from_the_scan_equals_the_register_query(default_policy: Policy, limit: int) -> None:
     con = duckdb.connect()
     _holds_table(con)
-    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
-    groups = fetch_dicts(con, audit_query("inventory", t, FIELDS, Dialect.DUCKDB, register=limit))
+    plan = AuditPlan(thresholds_for(default_policy, Purpose.QUALITY, AS_OF), FIELDS, Dialect.DUCKDB, limit)
+    groups = fetch_dicts(con, plan.audit_query("inventory"))
     assert len(groups) > 3, "the held rows must be spread over several groups"
-    expected = fetch_dicts(con, legal_hold_query("inventory", limit, FIELDS))
+    expected = fetch_dicts(con, plan.legal_hold_query("inventory"))
     assert expected, "the fixture has held versions"
-    assert merge_register(groups, limit) == expected
+    assert plan.register(groups) == expected
 
 
 def test_register_without_retain_until_or_version_id(default_policy: Policy) -> None:
@@ -79,15 +70,15 @@ def test_register_without_retain_until_or_version_id(default_policy: Policy) -> 
     con.execute("ALTER TABLE inventory DROP COLUMN object_lock_retain_until_date")
     con.execute("ALTER TABLE inventory DROP COLUMN version_id")
     con.execute("ALTER TABLE inventory ADD COLUMN version_id VARCHAR")  # the register query names it
-    t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
-    groups = fetch_dicts(con, audit_query("inventory", t, fields, Dialect.DUCKDB, register=40))
-    assert merge_register(groups, 40) == fetch_dicts(con, legal_hold_query("inventory", 40, fields))
+    plan = AuditPlan(thresholds_for(default_policy, Purpose.QUALITY, AS_OF), fields, Dialect.DUCKDB, 40)
+    groups = fetch_dicts(con, plan.audit_query("inventory"))
+    assert plan.register(groups) == fetch_dicts(con, plan.legal_hold_query("inventory"))
 
 
 def test_the_athena_query_carries_no_register(default_policy: Policy) -> None:
     t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF)
-    athena = audit_query("t", t, FIELDS, Dialect.ATHENA, register=1000)
-    assert athena == audit_query("t", t, FIELDS, Dialect.ATHENA)
+    athena = AuditPlan(t, FIELDS, Dialect.ATHENA, 1000).audit_query("t")
+    assert athena == AuditPlan(t, FIELDS, Dialect.ATHENA, 0).audit_query("t")
     assert "min_by" not in athena
 
 
@@ -296,8 +287,9 @@ def test_the_grouped_facts_give_what_one_plain_query_per_finding_gives(
         con.execute("INSERT INTO inventory VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [key, f"v{i}", marker, modified, until, enc, mode, hold])
     fields = FIELDS - missing
-    got = audit_view(con, BUCKET, t, fields).aggregates
-    keyed = {a.name for a in aggregates(t, fields, Dialect.DUCKDB) if a.keys}
+    plan = AuditPlan(t, fields, Dialect.DUCKDB)
+    got = audit_view(con, BUCKET, plan).aggregates
+    keyed = {f.name for f in plan.findings if f.keys}
     expected: dict[str, Any] = {}
     for name, condition in _plain_conditions(t, fields).items():
         expected[f"{name}_count"] = con.execute(f"SELECT count(*) FROM inventory WHERE {condition}").fetchone()[0]
@@ -321,20 +313,25 @@ def test_versions_of_one_key_do_not_crowd_out_the_next_keys(tmp_path: Path, defa
     assert found.aggregates["aged_versions_keys"] == [f"quality/2025/01/05/{k}.wav" for k in "ABC"]
 
 
-def test_first_distinct_keys_reads_more_rows_while_repeats_fill_them(default_policy: Policy) -> None:
+def test_a_full_key_list_that_repeats_a_key_is_asked_for_distinct_keys_and_only_then(default_policy: Policy) -> None:
+    """``min(key, n)`` keeps rows: a full list with a repeated key may hide the next keys, so that finding
+    alone is asked its distinct keys; lists without repeats cost no statement."""
     t = thresholds_for(default_policy, Purpose.QUALITY, AS_OF, sample=3)
     con = duckdb.connect()
     con.execute("CREATE TABLE inventory (key VARCHAR, is_delete_marker BOOLEAN, last_modified_date TIMESTAMP)")
-    rows = [("quality/2025/01/05/A.wav", False, AS_OF - timedelta(days=146))] * 100
-    rows += [("quality/2025/01/05/B.wav", False, AS_OF - timedelta(days=146))]
+    old = AS_OF - timedelta(days=146)
+    rows = [("quality/2025/01/05/A.wav", False, old)] * 100 + [("quality/2025/01/05/B.wav", False, old)]
+    rows += [("quality/2025/01/05/C.wav", True, old), ("quality/2025/01/05/D.wav", True, old)]
     con.executemany("INSERT INTO inventory VALUES (?, ?, ?)", rows)
-    fields = frozenset({"key", "is_delete_marker", "last_modified_date"})
-    limits: list[int] = []
+    plan = AuditPlan(t, frozenset({"key", "is_delete_marker", "last_modified_date"}), Dialect.DUCKDB)
+    asked: list[str] = []
 
-    def run(sql: str) -> list[str]:
-        limits.append(int(sql.rsplit("LIMIT", 1)[1]))
-        return [k for (k,) in con.execute(sql).fetchall()]
+    def run(sql: str) -> list[dict[str, Any]]:
+        asked.append(sql)
+        return fetch_dicts(con, sql)
 
-    keys = first_distinct_keys(run, "inventory", t, fields, Dialect.DUCKDB, "aged_versions")
-    assert keys == ["quality/2025/01/05/A.wav", "quality/2025/01/05/B.wav"]
-    assert limits == [12, 48, 192], "four times more rows while repeats fill them, until every row is read"
+    found = plan.summarize(run(plan.audit_query("inventory")), run, "inventory")
+    assert found["aged_versions_keys"] == ["quality/2025/01/05/A.wav", "quality/2025/01/05/B.wav"]
+    assert found["aged_versions_count"] == 101
+    assert found["aged_markers_keys"] == ["quality/2025/01/05/C.wav", "quality/2025/01/05/D.wav"]
+    assert len(asked) == 2 and asked[1] == plan.first_keys_query("inventory", plan.finding("aged_versions"))
