@@ -7,9 +7,13 @@ import dataclasses
 from governance.model import Report
 from governance.register import DECLARED_ANALYTICS, DERIVED_DATA, declared_processing, register_entries
 from governance.report.html import render_combined, render_html
+from governance.targets import Target
+from governance.verify import verify
 from lifecycle.analytics import TRAINING_ONLY_CONDITION
+from lifecycle.legal import Purpose
 from lifecycle.loader import default_policy_text, load_policy
 from lifecycle.policy import Policy
+from tests.governance.support import REGION, Account
 
 QUALITY_LINE = "    samplingRate: 0.25         # R2: record 20-30 % of calls, at random\n"
 DECLARED = ("    analytics: {transcription: true, sentiment: [customer, agent], agentUse: training-only, "
@@ -74,3 +78,11 @@ def test_the_combined_page_has_the_section_under_its_report(sample_report: Repor
     report = dataclasses.replace(sample_report, tables=declared_processing(declaring_policy()))
     out = render_combined([report])
     assert "<h3>Declared speech analytics and derived data</h3>" in out and "<h4>quality</h4>" in out
+
+
+def test_the_verify_report_carries_the_declarations_to_its_html_page(account: Account) -> None:
+    report = verify([Target(account.bucket("quality"), Purpose.QUALITY)], account.policy, region=REGION)
+    assert report.tables[DERIVED_DATA] == declared_processing(account.policy)[DERIVED_DATA]
+    out = render_html(report)
+    assert "Declared speech analytics and derived data" in out
+    assert "<td>transcript</td><td>derived/transcripts/</td><td>90</td>" in out
