@@ -35,10 +35,37 @@ def security_measures(kind: PurposeTraits) -> list[str]:
             LEAST_PRIVILEGE, LOGGING]
 
 
+DECLARED_ANALYTICS = "declared_analytics"
+"""The table of each purpose's ``analytics:`` declaration, as reports carry it."""
+DERIVED_DATA = "derived_data"
+"""The table of each purpose's derived kinds, with prefix and retention, as reports carry it."""
+
+
+def derived_rows(p: PurposePolicy) -> list[dict[str, Any]]:
+    """The derived kinds a purpose keeps: ``purpose``, ``kind``, ``prefix`` and ``retention_days``."""
+    return [{"purpose": str(p.purpose), "kind": d.kind, "prefix": f"{derived_prefix(p, d.kind)}/",
+             "retention_days": p.derived_retention(d)} for d in p.derived]
+
+
+def analytics_row(p: PurposePolicy) -> dict[str, Any] | None:
+    """A purpose's declared analytics in the policy's vocabulary, with the conditions they rest on."""
+    if p.analytics is None:
+        return None
+    return {"purpose": str(p.purpose), **p.analytics.as_dict(), "conditions": list(p.analytics.conditions())}
+
+
+def declared_processing(policy: Policy) -> dict[str, list[dict[str, Any]]]:
+    """What the policy declares is computed from and kept beside the recordings, as report tables
+    (:data:`DECLARED_ANALYTICS`, :data:`DERIVED_DATA`): the same data the register states."""
+    tables = {DECLARED_ANALYTICS: [row for p in policy if (row := analytics_row(p)) is not None],
+              DERIVED_DATA: [row for p in policy for row in derived_rows(p)]}
+    return {name: rows for name, rows in tables.items() if rows}
+
+
 def derived_text(p: PurposePolicy) -> str | None:
     """The derived kinds a purpose keeps, where, and for how long."""
-    parts = [f"{d.kind} under {derived_prefix(p, d.kind)}/ ({p.derived_retention(d)} days, never beyond its "
-             "recording)" for d in p.derived]
+    parts = [f"{row['kind']} under {row['prefix']} ({row['retention_days']} days, never beyond its recording)"
+             for row in derived_rows(p)]
     return "; ".join(parts) or None
 
 

@@ -23,6 +23,7 @@ from governance import __version__
 from governance.checks import Expected, by_id, metadata, run_checks
 from governance.collect import DEFAULT_WORKERS, BucketSnapshot, Clients, collect_buckets, make_clients
 from governance.model import Report, Result, Status
+from governance.register import declared_processing
 from governance.targets import StackOutputs, Target, TargetError
 from lifecycle.legal import cite
 from lifecycle.policy import Policy
@@ -164,4 +165,5 @@ def verify(
         tool_version=__version__,
         kind="verify",
         checks=metadata(),
+        tables=declared_processing(policy),
     )

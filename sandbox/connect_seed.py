@@ -6,8 +6,9 @@ layout, named by the ContactId. The contact records are what a Firehose delivery
 gzip JSON Lines under ``year=YYYY/month=MM/day=DD/`` (the day of ``InitiationTimestamp``), each
 contact delivered when it disconnects and, for a recorded contact and some others, once more after
 After Contact Work with a later ``LastUpdateTimestamp`` (the recording appears in the record only
-then). One contact ended in the flow (``"Agent": null``) and one is a chat. Everything is
-deterministic for a seed and a ``now``.
+then). One contact ended in the flow (``"Agent": null``) and one is a chat. With ``contact_lens``,
+every quality recording has its Contact Lens output beside it (:mod:`sandbox.contact_lens`). Everything
+is deterministic for a seed and a ``now``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from sandbox.audio import tone_wav
 from sandbox.calls import Call, proof_calls, quality_sample, synthetic_calls
+from sandbox.contact_lens import erase_recording, write_contact_lens
 from sandbox.deploy import emulator_clients
 from sandbox.emulator import DEFAULT_REGION
 from sandbox.seed import (
@@ -46,6 +48,8 @@ INSTANCE_ARN = f"arn:aws:connect:{DEFAULT_REGION}:{ACCOUNT}:instance/7f0c1d2e-3a
 NAMESPACE = uuid.UUID("6b3c3a2e-9f7d-4c1e-8a55-2f0e1d4b7c90")
 REDELIVERED_EVERY = 4
 """Besides recorded contacts, every fourth contact is delivered twice (contact attributes updated)."""
+OBJECTION = "Erased on the customer's objection (GDPR Art. 21)"
+"""The ``DeletionReason`` of a recording erased through Amazon Connect."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +84,13 @@ def _ts(when: datetime) -> str:
 
 
 def contact_record(call: Call, updated: datetime, location: str | None, *, channel: str = "VOICE",
-                   agent: bool = True) -> dict[str, Any]:
-    """One contact record with the fields Amazon Connect writes that matter here (ctr-data-model)."""
+                   agent: bool = True, deletion_reason: str | None = None) -> dict[str, Any]:
+    """One contact record with the fields Amazon Connect writes that matter here (ctr-data-model); with
+    ``deletion_reason``, its recording is marked DELETED for that reason."""
     start = call.started_at
     recording = None if location is None else {
-        "DeletionReason": None, "Location": location, "Status": "AVAILABLE", "Type": "AUDIO"}
+        "DeletionReason": deletion_reason, "Location": location,
+        "Status": "AVAILABLE" if deletion_reason is None else "DELETED", "Type": "AUDIO"}
     return {
         "AWSAccountId": ACCOUNT,
         "AWSContactTraceRecordFormatVersion": "2017-03-10",
@@ -114,15 +120,18 @@ def contact_record(call: Call, updated: datetime, location: str | None, *, chann
     }
 
 
-def contact_deliveries(calls: Sequence[Call], located: Mapping[str, str],
-                       others: Sequence[Call]) -> list[dict[str, Any]]:
-    """Every delivery, in the order a stream would write them: at disconnect, then after After Contact Work."""
+def contact_deliveries(calls: Sequence[Call], located: Mapping[str, str], others: Sequence[Call],
+                       erased: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Every delivery, in the order a stream would write them: at disconnect, then after After Contact Work,
+    then, for the contacts in ``erased``, once more when their recording was deleted through Connect."""
     first = [contact_record(c, c.started_at + timedelta(minutes=6), None) for c in calls]
     first += [contact_record(others[0], others[0].started_at + timedelta(minutes=2), None, agent=False),
               contact_record(others[1], others[1].started_at + timedelta(minutes=9), None, channel="CHAT")]
     again = [contact_record(c, c.started_at + timedelta(minutes=12), located.get(c.call_id))
              for n, c in enumerate(calls) if c.call_id in located or n % REDELIVERED_EVERY == 0]
-    return first + again
+    deleted = [contact_record(c, c.started_at + timedelta(minutes=30), located[c.call_id], deletion_reason=OBJECTION)
+               for c in calls if c.call_id in erased]
+    return first + again + deleted
 
 
 def write_contact_records(deliveries: Sequence[dict[str, Any]], folder: Path) -> list[Path]:
@@ -155,6 +164,27 @@ def upload_contact_records(s3: Any, bucket: str, prefix: str, folder: Path, file
                       ContentType="application/octet-stream")
 
 
+def _seed_contact_lens(endpoint_url: str, outputs: Mapping[str, Any], result: SeedResult, *, drift: bool,
+                       spared_agent: str | None, region: str) -> None:
+    """Contact Lens output for every quality recording and, with ``drift``, the orphan and the agent
+    scored (see :func:`seed_connect`), both on calls of agents other than ``spared_agent`` so that each
+    finding has one cause."""
+    bucket, key_arn = outputs["buckets"]["quality"], outputs["keyArns"]["quality"]
+    writer = role_clients(endpoint_url, outputs["roleArns"]["quality"]["writer"], region, "contact-lens")("s3")
+    quality = [r for r in result.recordings if r.purpose == "quality"]
+    drifted = [r for r in quality if r.call.agent_id != spared_agent][:2] if drift else []
+    scored = drifted[1].call.call_id if len(drifted) > 1 else None
+    instance_id = INSTANCE_ARN.rsplit("/", 1)[-1]
+    for r in quality:
+        for key in write_contact_lens(writer, bucket, key_arn, r.call, r.key, instance_id,
+                                      agent_scored=r.call.call_id == scored):
+            result.derived.append(Recording("quality", bucket, key, "", r.call))
+    if drifted:
+        erasure = role_clients(endpoint_url, outputs["roleArns"]["quality"]["erasure"], region, "objection")("s3")
+        erase_recording(erasure, bucket, drifted[0].key)
+        result.erased.append(drifted[0])
+
+
 def seed_connect(
     endpoint_url: str,
     outputs: Mapping[str, Any],
@@ -166,14 +196,20 @@ def seed_connect(
     calls: int = 80,
     sampling_rate: float = DEFAULT_SAMPLING_RATE,
     over_recorded: str | None = None,
+    contact_lens: bool = False,
+    contact_lens_drift: bool = False,
     now: datetime | None = None,
     region: str = DEFAULT_REGION,
 ) -> tuple[SeedResult, ContactRecordsWritten]:
     """Write Connect-layout quality recordings, proof recordings and the contact records.
 
     ``over_recorded`` names an agent every one of whose calls is recorded for quality (the drift a
-    proportionality audit must catch). The contact records go to ``out_dir/contact-records`` and to
-    ``s3://records_bucket/<RECORDS_PREFIX>/``.
+    proportionality audit must catch). ``contact_lens`` writes each quality recording's Contact Lens
+    output beside it (in ``SeedResult.derived``). ``contact_lens_drift`` adds two drifts of another
+    agent's calls: one recording erased through Connect (every version removed, its record marked
+    DELETED) while its Contact Lens output stays behind, an orphan the object audit must catch; and
+    one analysis that scores the agent's sentiment, which ``audit-analytics`` must catch. The contact
+    records go to ``out_dir/contact-records`` and to ``s3://records_bucket/<RECORDS_PREFIX>/``.
     """
     moment = now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     handled = [replace(c, call_id=contact_id(c.call_id)) for c in synthetic_calls(calls + 2, seed=seed, now=moment)]
@@ -198,7 +234,10 @@ def seed_connect(
                 result.recordings.append(Recording(purpose, bucket, key, str(put.get("VersionId", "")), call))
                 if purpose == "quality":
                     located[call.call_id] = f"{bucket}/{key}"
-    deliveries = contact_deliveries(handled, located, others)
+        if contact_lens:
+            _seed_contact_lens(endpoint_url, outputs, result, drift=contact_lens_drift, spared_agent=over_recorded,
+                               region=region)
+    deliveries = contact_deliveries(handled, located, others, [r.call.call_id for r in result.erased])
     folder = out_dir / "contact-records"
     files = write_contact_records(deliveries, folder)
     upload_contact_records(deployer_s3, records_bucket, RECORDS_PREFIX, folder, files, region)

@@ -5,7 +5,9 @@ recorder roles, optionally inject drift, verify the buckets, audit the objects t
 proportion of calls recorded, write every report format and one combined HTML page, stop the emulator.
 With ``platform="amazon-connect"`` the quality purpose uses Amazon Connect's key layout (set through
 the stack's ``recgov:purposes`` config) and the calls come from Connect's contact records, read back
-from an S3 prefix. This is an emulation for trying and testing; production deployments use ``pulumi up``.
+from an S3 prefix; Contact Lens output lies beside the recordings, declared under ``analytics:`` in a
+policy file the demo writes (a stack may not declare analytics) and judged by ``audit-analytics``.
+This is an emulation for trying and testing; production deployments use ``pulumi up``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from governance.analytics.run import Planned, analytics_report
+from governance.analytics.sources import bucket_source
 from governance.audit.run import Options, audit_objects, proportionality_report
 from governance.model import ExitCode, Report, Status
 from governance.report import FORMATS
@@ -26,15 +32,16 @@ from governance.report.html import render_combined
 from governance.targets import Target
 from governance.verify import verify
 from lifecycle.legal import Purpose
-from lifecycle.loader import CONFIG_NAMESPACE, load_policy_file, read_stack_config
+from lifecycle.loader import CONFIG_NAMESPACE, default_policy_text, load_policy_file, read_stack_config
 from lifecycle.policy import Policy
 from lifecycle.purposes import PURPOSES, RECORDING_PURPOSES
 from lifecycle.stack_config import parse_stack_settings
 from sandbox.connect_seed import KEY_PREFIX, ContactRecordsWritten, seed_connect
+from sandbox.contact_lens import ANALYTICS
 from sandbox.deploy import deploy, emulator_clients, stack_config
 from sandbox.drift import DEMO_DRIFTS, drift
 from sandbox.emulator import Emulator, emulator_environment
-from sandbox.seed import SeedResult, bucket_policies_lifted, seed
+from sandbox.seed import SeedResult, bucket_policies_lifted, role_clients, seed
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK = "dev"
@@ -58,7 +65,7 @@ class DemoRun:
 
     @property
     def reports(self) -> list[Report]:
-        """Verify first, then the object and proportionality audits."""
+        """Verify first, then the object and proportionality audits (and, on Amazon Connect, the analytics audit)."""
         return [r for r in (self.report, *self.audits) if r is not None]
 
     @contextmanager
@@ -99,28 +106,64 @@ def stack_policy(stack: str = STACK, project_dir: Path = PROJECT_DIR,
 
 
 def connect_config(stack: str = STACK, project_dir: Path = PROJECT_DIR,
-                   key_prefix: str = KEY_PREFIX) -> dict[str, Any]:
-    """The stack's config with the quality purpose on Amazon Connect's layout under ``key_prefix``."""
+                   key_prefix: str = KEY_PREFIX, policy_file: Path | None = None) -> dict[str, Any]:
+    """The stack's config with the quality purpose on Amazon Connect's layout under ``key_prefix``, and
+    ``policy_file`` as its policy (``recgov:policyFile``) when given."""
     config = copy.deepcopy(stack_config(stack, project_dir))
     purposes = config.setdefault(f"{CONFIG_NAMESPACE}:purposes", {})
     purposes["quality"] = {**(purposes.get("quality") or {}), "layout": "amazon-connect", "keyPrefix": key_prefix}
+    if policy_file is not None:
+        config[f"{CONFIG_NAMESPACE}:policyFile"] = str(policy_file)
     return config
+
+
+ANALYTICS_POLICY = "policy.yaml"
+"""The policy file the Amazon Connect demo writes into ``--out`` and deploys with."""
+
+
+def analytics_policy_text(analytics: Mapping[str, Any] = ANALYTICS) -> str:
+    """The packaged policy with the quality purpose's speech analytics declared, as a user would edit it:
+    ``analytics:`` belongs to the policy's owner, so only the policy file can declare it."""
+    text = default_policy_text()
+    entry = "  quality:\n"
+    assert entry in text, "the packaged policy has no quality purpose"
+    flow = yaml.safe_dump(dict(analytics), default_flow_style=True, sort_keys=False).strip()
+    declared = f"    analytics: {flow}  # Contact Lens: transcripts, customer sentiment only, redacted\n"
+    return text.replace(entry, entry + declared, 1)
 
 
 def _seed_connect(run: DemoRun, emu: Emulator, outputs: Mapping[str, Any], out_dir: Path, calls: int, rate: float,
                   inject_drift: bool, records_bucket: str) -> tuple[SeedResult, ContactRecordsWritten]:
     def describe() -> str:
         seeded, records = done
+        erased = "".join(f"; the recording of contact {r.call.call_id} erased, its Contact Lens output left"
+                         for r in seeded.erased)
         return (f"{len(seeded.calls)} calls; {seeded.count('quality')} quality recordings under {KEY_PREFIX} "
                 f"({seeded.count('quality') / len(seeded.calls):.0%}), {seeded.count('proof')} proof recordings; "
+                f"{len(seeded.derived)} Contact Lens objects under Analysis/Voice{erased}; "
                 f"{records.deliveries} contact records of {records.contacts} contacts "
                 f"({records.deliveries - records.contacts} redelivered) in {records.url}")
 
     with run.step("seed", describe):
         done = seed_connect(emu.endpoint_url, outputs, out_dir, records_bucket=records_bucket, calls=calls,
                             sampling_rate=rate, over_recorded=OVER_RECORDED if inject_drift else None,
-                            region=emu.region)
+                            contact_lens=True, contact_lens_drift=inject_drift, region=emu.region)
     return done
+
+
+def _audit_analytics(run: DemoRun, emu: Emulator, outputs: Mapping[str, Any], policy: Policy) -> None:
+    """Judge the Contact Lens output in the quality bucket against the policy's declaration, read as the
+    purpose's reader (a principal allowed to read its content), where the layout writes it."""
+    bucket = outputs["buckets"][str(Purpose.QUALITY)]
+    reader = role_clients(emu.endpoint_url, outputs["roleArns"][str(Purpose.QUALITY)]["reader"], emu.region,
+                          "audit-analytics")("s3")
+    source = bucket_source(reader, bucket, policy[Purpose.QUALITY])
+    assert source is not None, "the amazon-connect layout writes analysis files"
+    lifted = bucket_policies_lifted(emulator_clients(emu.endpoint_url, emu.region)("s3"), [bucket])
+    with lifted, run.step("analytics", lambda: f"{plural(len(report.tables.get('analytics_contacts', [])), 'contact')}"
+                                               f" analysed; {counts(report.summary)}"):
+        report = analytics_report(policy, [Planned(source, policy[Purpose.QUALITY], explicit=False)])
+        run.audits.append(report)
 
 
 def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80, platform: str = "recgov") -> DemoRun:
@@ -128,7 +171,12 @@ def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80, plat
     out_dir.mkdir(parents=True, exist_ok=True)
     run = DemoRun()
     connect = platform == "amazon-connect"
-    config = connect_config() if connect else None
+    config = None
+    if connect:
+        policy_file = out_dir / ANALYTICS_POLICY
+        policy_file.write_text(analytics_policy_text(), encoding="utf-8")
+        run.written.append(policy_file)
+        config = connect_config(policy_file=policy_file.resolve())
     policy, principals = stack_policy(config=config)
     rate = policy[Purpose.QUALITY].sampling_rate or 0.25
     emu = Emulator()
@@ -181,6 +229,8 @@ def run_demo(out_dir: Path, *, inject_drift: bool = False, calls: int = 80, plat
                 ratio = proportionality_report(policy, None, [], recordings, Options(workers=4),
                                                contact_records=records.url)
             run.audits.append(ratio)
+        if connect:
+            _audit_analytics(run, emu, deployment.outputs, policy)
     for report in run.reports:
         for fmt in FORMATS.values():
             path = out_dir / fmt.file_name(report.kind)

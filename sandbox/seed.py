@@ -43,6 +43,10 @@ class SeedResult:
     calls: list[Call]
     calls_export: Path
     recordings: list[Recording] = field(default_factory=list)
+    derived: list[Recording] = field(default_factory=list)
+    """Objects derived from recordings and written beside them (Contact Lens output), by their call."""
+    erased: list[Recording] = field(default_factory=list)
+    """Recordings written, then erased with every version (their derived objects may remain)."""
 
     def count(self, purpose: str) -> int:
         """How many recordings of one purpose were written."""

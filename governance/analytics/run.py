@@ -13,6 +13,7 @@ from governance.analytics.judge import Observed, judge
 from governance.analytics.parse import AnalysisFile, AnalysisFileError, parse_analysis
 from governance.analytics.sources import FileReadError, Source, SourceError, sample
 from governance.model import Report, Result
+from governance.register import declared_processing
 from lifecycle.policy import Policy, PurposePolicy
 
 CONTACTS_TABLE = "analytics_contacts"
@@ -67,5 +68,5 @@ def analytics_report(policy: Policy, plans: Sequence[Planned], per_day: int | No
         tool_version=__version__,
         kind="audit-analytics",
         checks=catalog.ANALYTICS_CHECKS,
-        tables={CONTACTS_TABLE: rows},
+        tables={CONTACTS_TABLE: rows, **declared_processing(policy)},
     )

@@ -205,9 +205,19 @@ def _read_json(files: Sequence[RecordFile], attribute: str, filename: bool = Fal
     return " UNION ALL ".join(parts)
 
 
+TIMES = {"InitiationTimestamp": "initiated_tz", "LastUpdateTimestamp": "updated_tz"}
+"""Each timestamp field and the column holding it cast, once per delivery (see :func:`_typed`)."""
+
+
+def _typed(files: Sequence[RecordFile], attribute: str, filename: bool = False, fmt: str = "auto") -> str:
+    """The records with each timestamp cast once: the zone check and the value both read the cast."""
+    casts = ", ".join(f"TRY_CAST({field} AS TIMESTAMPTZ) AS {cast}" for field, cast in TIMES.items())
+    return f"SELECT *, {casts} FROM ({_read_json(files, attribute, filename, fmt)})"
+
+
 def _utc(column: str) -> str:
     # Integer microseconds, not a cast: the same UTC wall-clock value without a zone conversion per row.
-    return f"make_timestamp(epoch_us(TRY_CAST({column} AS TIMESTAMPTZ)))"
+    return f"make_timestamp(epoch_us({TIMES[column]}))"
 
 
 def _zoned(column: str) -> str:
@@ -215,11 +225,12 @@ def _zoned(column: str) -> str:
     # separator and the suffix refuse both, as :data:`ZONED` does, at a fraction of a regex's cost.
     return (f"(substr({column}, 11, 1) IN ('T', ' ') AND (right({column}, 1) = 'Z' "
             f"OR substr({column}, -6, 1) IN ('+', '-') OR substr({column}, -5, 1) IN ('+', '-')) "
-            f"AND TRY_CAST({column} AS TIMESTAMPTZ) IS NOT NULL)")
+            f"AND {TIMES[column]} IS NOT NULL)")
 
 
 def _problem() -> str:
-    """The code (index in :data:`PROBLEMS`) of what is wrong with a record, 0 when nothing is."""
+    """The code (index in :data:`PROBLEMS`) of what is wrong with a record, 0 when nothing is; over
+    :func:`_typed`'s relation."""
     return (
         "CASE WHEN coalesce(ContactId, '') = '' THEN 1 "
         "WHEN coalesce(InitiationTimestamp, '') = '' THEN 2 "
@@ -228,6 +239,10 @@ def _problem() -> str:
         f"WHEN NOT {_zoned('LastUpdateTimestamp')} THEN 5 "
         "WHEN Agent IS NOT NULL AND coalesce(Agent.Username, '') = '' THEN 6 ELSE 0 END"
     )
+
+
+RECORDED = "(Channel = 'VOICE' AND (Recording IS NOT NULL OR Recordings IS NOT NULL))"
+"""A call whose record names a recording: only these need their locations worked out (and kept)."""
 
 
 def _locations(status: str) -> str:
@@ -250,10 +265,11 @@ def scan_sql(files: Sequence[RecordFile], attribute: str, fmt: str = "auto") -> 
         "struct_pack(voice := Channel = 'VOICE', agent := nullif(Agent.Username, ''), "
         f"started := {_utc('InitiationTimestamp')}, "
         f"tx := nullif(Attributes.{_ident(attribute)}, ''), "
-        # Only calls need their recordings: other channels' transcripts stay out of the state.
-        f"locs := CASE WHEN Channel = 'VOICE' THEN {_locations('')} END, "
-        f"gone := CASE WHEN Channel = 'VOICE' THEN {_locations('DELETED')} END) AS latest "
-        f"FROM ({_read_json(files, attribute, fmt=fmt)})) GROUP BY ContactId"
+        # Only calls need their recordings: other channels' transcripts stay out of the state, and most
+        # calls' records name none, so the lists are worked out only where there is something to list.
+        f"locs := CASE WHEN {RECORDED} THEN {_locations('')} END, "
+        f"gone := CASE WHEN {RECORDED} THEN {_locations('DELETED')} END) AS latest "
+        f"FROM ({_typed(files, attribute, fmt=fmt)})) GROUP BY ContactId"
     )
 
 
@@ -263,7 +279,7 @@ def relations_sql() -> list[str]:
         f"CREATE OR REPLACE VIEW {CALLS} AS SELECT contact_id AS call_id, latest.agent AS agent_id, "
         f"latest.started AS started_at, latest.tx AS transaction_id FROM {RECORDS} WHERE latest.voice",
         f"CREATE OR REPLACE TEMP TABLE {LOCATIONS} AS SELECT call_id, split_part(loc, '/', 1) AS bucket, "
-        "substr(loc, strpos(loc, '/') + 1) AS key, day, list_contains(gone, loc) AS deleted FROM ("
+        "substr(loc, strpos(loc, '/') + 1) AS key, day, coalesce(list_contains(gone, loc), false) AS deleted FROM ("
         "SELECT DISTINCT contact_id AS call_id, CAST(latest.started AS DATE) AS day, "
         "unnest(latest.locs) AS loc, latest.gone AS gone "
         f"FROM {RECORDS} WHERE latest.voice AND len(latest.locs) > 0)",
@@ -287,7 +303,7 @@ def load_contact_records(con: duckdb.DuckDBPyConnection, files: Sequence[RecordF
         raise ContactRecordsError(first_problem(files, attribute) or _duckdb_sentence(location, exc)) from None
     if problem:
         culprit = con.execute(
-            f"SELECT filename FROM ({_read_json(files, attribute, filename=True, fmt=fmt)}) "
+            f"SELECT filename FROM ({_typed(files, attribute, filename=True, fmt=fmt)}) "
             f"WHERE ({_problem()}) > 0 LIMIT 1"
         ).fetchone()
         suspects = [f for f in files if culprit and str(f.path) == culprit[0]] or list(files)

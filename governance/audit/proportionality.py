@@ -8,6 +8,11 @@ objects outside the layout are not recordings. Where the calls come from a platf
 (:mod:`governance.audit.contact_records`), a recording is tied to the contact whose record names its
 location first, and by its key only when no record does: the platform warns a file name does not
 always carry the contact id.
+
+A bucket that cannot be listed is unverifiable, as in the object audit: every check of its purpose is
+an ERROR naming the bucket and the cause (never a pass, never a failure, never a usage error), and
+the purpose is not judged from its other buckets, since a rate counted without some of its
+recordings could pass wrongly.
 """
 
 from __future__ import annotations
@@ -33,6 +38,15 @@ from lifecycle.policy import Policy
 from lifecycle.purposes import Proportion, traits
 
 TABLE = "agent_months"
+
+
+@dataclass(frozen=True)
+class UnlistedBucket:
+    """A bucket named for the audit whose objects could not be listed, and why."""
+
+    bucket: str
+    purpose: Purpose
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -255,12 +269,13 @@ def missing_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSo
 
 
 def unaudited_result(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource],
-                     sample: int) -> Result | None:
-    """Recordings the contact records place in buckets that are not being audited: never dropped."""
+                     sample: int, unlisted: Sequence[UnlistedBucket] = ()) -> Result | None:
+    """Recordings the contact records place in buckets that are not being audited: never dropped. A
+    bucket named but not listable is audited, unsuccessfully: its own errors say so."""
     located = next((s.located for s in sources if s.located), None)
     if located is None:
         return None
-    audited = ", ".join(literal(b) for b in sorted({s.bucket for s in sources}))
+    audited = ", ".join(literal(b) for b in sorted({s.bucket for s in sources} | {u.bucket for u in unlisted}))
     rows = con.execute(
         f"SELECT bucket, count(*) AS n, count(DISTINCT call_id) FROM {located} WHERE bucket NOT IN ({audited}) "
         f"GROUP BY bucket ORDER BY n DESC, bucket LIMIT {int(sample)}"
@@ -279,13 +294,36 @@ def unaudited_result(con: duckdb.DuckDBPyConnection, sources: Sequence[Recording
                   observed=observed, citations=cite(*meta.rules))
 
 
-def judge(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], policy: Policy,
-          sample: int = 10, as_of: date | None = None) -> tuple[list[Result], dict[str, list[dict[str, Any]]]]:
-    """Every proportionality result, and the per-agent, per-month table."""
+def unlisted_results(unlisted: UnlistedBucket, located: bool) -> list[Result]:
+    """A bucket that could not be listed: each check of its purpose is ERROR, naming the bucket and why."""
+    proportion = traits(unlisted.purpose).proportion
+    checks = [catalog.PROP_RATE] if proportion is Proportion.SAMPLE else []
+    checks += [catalog.PROOF_TX] if proportion is Proportion.TRANSACTION else []
+    if proportion is not None:
+        checks += [catalog.PROP_UNMATCHED, *([catalog.PROP_LOCATION_MISSING] if located else [])]
+    where = f"s3://{unlisted.bucket}"
+    return [Result(m.id, where, str(unlisted.purpose), Status.ERROR, m.severity,
+                   f"{where} could not be listed ({unlisted.reason}), so {m.id} cannot be verified for "
+                   f"{unlisted.purpose}: its recordings are unknown.", citations=cite(*m.rules))
+            for m in checks]
+
+
+def judge_recordings_against_calls(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], policy: Policy, sample: int = 10,
+    as_of: date | None = None, unlisted: Sequence[UnlistedBucket] = (),
+) -> tuple[list[Result], dict[str, list[dict[str, Any]]]]:
+    """Every proportionality result: the recordings of each purpose judged against the calls handled
+    (rates per agent and month, proof against transactions, recordings no call explains, located
+    recordings missing), and the per-agent, per-month table. A purpose with an ``unlisted`` bucket gets
+    that bucket's errors instead of judgements."""
     today = as_of or datetime.now(UTC).date()
     results: list[Result] = []
     tables: dict[str, list[dict[str, Any]]] = {}
-    for purpose in sorted({s.purpose for s in sources}, key=list(Purpose).index):
+    located = any(s.located for s in sources)
+    for u in unlisted:
+        results += unlisted_results(u, located)
+    unverifiable = {u.purpose for u in unlisted}
+    for purpose in sorted({s.purpose for s in sources} - unverifiable, key=list(Purpose).index):
         proportion = traits(purpose).proportion
         if proportion is Proportion.SAMPLE:
             rate_res, rows = rate_results(agent_months(con, sources, purpose), max_rate(policy, purpose),
@@ -298,5 +336,5 @@ def judge(con: duckdb.DuckDBPyConnection, sources: Sequence[RecordingSource], po
             results.append(unmatched_result(con, sources, purpose, sample))
             missing = missing_result(con, sources, policy, purpose, today, sample)
             results += [missing] if missing else []
-    unaudited = unaudited_result(con, sources, sample)
+    unaudited = unaudited_result(con, sources, sample, unlisted)
     return results + ([unaudited] if unaudited else []), tables

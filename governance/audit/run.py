@@ -253,7 +253,7 @@ def proportionality_report(policy: Policy, calls: Path | None, inventories: Sequ
     from governance.audit.calls import load_calls
     from governance.audit.contact_records import LOCATIONS, load_contact_records, record_files
     from governance.audit.live import list_bucket, load_listing
-    from governance.audit.proportionality import RecordingSource, judge
+    from governance.audit.proportionality import RecordingSource, UnlistedBucket, judge_recordings_against_calls
     from governance.audit.source import connect, create_view
 
     if (calls is None) == (contact_records is None):
@@ -269,6 +269,7 @@ def proportionality_report(policy: Policy, calls: Path | None, inventories: Sequ
             target = {**loaded.described(), "calls_count": loaded.calls, "transaction_attribute": transaction_attribute}
             located = LOCATIONS
         sources: list[RecordingSource] = []
+        unlisted: list[UnlistedBucket] = []
         described: list[dict[str, Any]] = []
         with ExitStack() as stack:
             for i, inv_target in enumerate(inventories):
@@ -291,15 +292,18 @@ def proportionality_report(policy: Policy, calls: Path | None, inventories: Sequ
                         listing = list_bucket(s3, bucket_target.bucket, options.workers, details=False,
                                               progress=options.progress)
                     except (ClientError, BotoCoreError) as exc:
-                        raise AuditInputError(f"s3://{bucket_target.bucket}: cannot be listed ({exc}).") from None
+                        unlisted.append(UnlistedBucket(bucket_target.bucket, bucket_target.purpose, str(exc)))
+                        continue
                     load_listing(con, listing, name)
                     sources.append(RecordingSource.of(bucket_target.bucket, bucket_target.purpose, name, policy,
                                                       located))
                     described.append({"bucket": bucket_target.bucket, "purpose": str(bucket_target.purpose),
                                       "listing": True})
-            if not any(s.purpose in RECORDING_PURPOSES for s in sources):
+            named = [s.purpose for s in sources] + [u.purpose for u in unlisted]
+            if not any(p in RECORDING_PURPOSES for p in named):
                 raise AuditInputError("proportionality needs a quality or proof bucket (inventory or --bucket).")
-            results, tables = judge(con, sources, policy, options.sample, options.as_of.date())
+            results, tables = judge_recordings_against_calls(con, sources, policy, options.sample,
+                                                             options.as_of.date(), unlisted)
     finally:
         con.close()
     return Report(

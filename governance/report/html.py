@@ -5,8 +5,10 @@ INCOMPLETE or NO RESULTS, as :func:`governance.report.common.verdict` decides) w
 by which version and against what the report was made, with the SHA-256 digests of the policy and
 of the evidence (:mod:`governance.report.digest`); per purpose, every control with its status, its
 sentence, observed versus required value and the rules it cites, with the raw evidence folded under
-each; charts, the legal-hold register and the data tables when the report has them (the table
-shapes are in :mod:`governance.report.html_data`); the rules cited and the controls applied.
+each; per purpose, the speech analytics and derived data the policy declares
+(:mod:`governance.report.html_declared`); charts, the legal-hold register and the data tables when
+the report has them (the table shapes are in :mod:`governance.report.html_data`); the rules cited
+and the controls applied.
 
 ``render_combined(reports)`` puts several reports on one page, for ``recgov demo``: an overall
 verdict, a summary row per report, then a section per report in the order given (verify, then the
@@ -25,6 +27,7 @@ from collections.abc import Sequence
 from governance.model import Report, Summary
 from governance.report.common import verdict
 from governance.report.html_data import charts_section, data_tables_section, holds_section
+from governance.report.html_declared import declared_section
 from governance.report.html_sections import (
     controls_catalogue,
     esc,
@@ -69,6 +72,7 @@ def _report_body(report: Report, anchor: str, level: int) -> str:
         f"<nav><h{level}>Contents</h{level}><ol>{nav}</ol></nav>" if nav else "",
         f"<h{level}>Controls by purpose</h{level}>" if purposes else "",
         *(html for _, _, html in purposes),
+        declared_section(report.tables, level),
         charts_section(report.tables, level),
         holds_section(report.tables, level),
         data_tables_section(report.tables, level),

@@ -19,7 +19,8 @@ Tables the page draws from (each optional; the part is left out when its table i
     were judged against; :data:`lifecycle.legal.MAX_SAMPLING_RATE`, 30 %, when absent). Drawn as each
     agent's worst month against that rate, and against R2's 30 % when the policy's rate is lower.
 
-Every table, these included, is also listed row by row under "Data tables", folded.
+Every table, these included, is also listed row by row under "Data tables", folded, except those shown
+in full elsewhere: the register and the policy's declarations (:mod:`governance.report.html_declared`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from governance.register import DECLARED_ANALYTICS, DERIVED_DATA
 from governance.report.charts import AgentRate, age_histogram, rate_bars
 from governance.report.common import plural
 from governance.report.html_sections import data_table, esc
@@ -131,9 +133,13 @@ def holds_section(tables: Mapping[str, Sequence[Row]], level: int) -> str:
             f"({esc(rule.id)}: {esc('; '.join(rule.sources))}); review the oldest first.</p>" + data_table(rows))
 
 
+SHOWN_IN_FULL = (HOLDS, DECLARED_ANALYTICS, DERIVED_DATA)
+"""Tables another part of the page shows whole: not repeated under "Data tables"."""
+
+
 def data_tables_section(tables: Mapping[str, Sequence[Row]], level: int) -> str:
-    """Every table except the register (already shown in full), folded."""
-    names = sorted(n for n in tables if n != HOLDS)
+    """Every table except those already shown in full, folded."""
+    names = sorted(n for n in tables if n not in SHOWN_IN_FULL)
     if not names:
         return ""
     parts = [f"<details><summary>{esc(n)} ({plural(len(tables[n]), 'row')})</summary>{data_table(tables[n])}</details>"

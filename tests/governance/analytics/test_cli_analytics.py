@@ -56,6 +56,10 @@ def test_agent_scores_exit_1_naming_the_contacts(tmp_path: Path) -> None:
     assert agent["status"] == "fail" and agent["severity"] == "high"
     assert agent["observed"]["contacts"] == ["scored-agent"]
     assert [r["contact_id"] for r in doc["tables"]["analytics_contacts"]] == ["customer-only", "scored-agent"]
+    # The declaration judged against travels with the report (the HTML report's declared analytics).
+    assert [(r["purpose"], r["sentiment"]) for r in doc["tables"]["declared_analytics"]] == [("quality", ["customer"])]
+    assert {r["kind"] for r in doc["tables"]["derived_data"] if r["purpose"] == "quality"} == {
+        "analysis", "analysis-redacted", "recording-redacted"}
 
 
 def test_a_bad_file_is_an_error_by_name_and_the_rest_is_still_judged(tmp_path: Path) -> None:

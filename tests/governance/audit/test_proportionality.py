@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from click.testing import CliRunner
+from moto import mock_aws
 
 from governance.audit.errors import CallsFileError
 from governance.audit.run import InventoryTarget, Options, proportionality_report
-from governance.model import Severity, Status
+from governance.cli import main
+from governance.model import ExitCode, Severity, Status
+from governance.targets import Target
+from lifecycle.legal import Purpose
 from lifecycle.policy import Policy
 from tests.governance.audit.inventories import Row, write_inventory
 
@@ -108,3 +116,48 @@ def test_bad_calls_file_is_refused_in_one_sentence(tmp_path: Path, default_polic
         proportionality_report(default_policy, calls, inventories, [], Options())
     assert words in str(err.value)
     assert "\n" not in str(err.value)
+
+
+class _Unlistable:
+    """An S3 client every call of which is refused, as for a bucket the caller may not list."""
+
+    def __getattr__(self, name: str) -> Any:
+        def refused(*_args: Any, **_kwargs: Any) -> Any:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, name)
+        return refused
+
+
+def test_a_bucket_that_cannot_be_listed_is_unverified_and_the_others_are_judged(tmp_path: Path,
+                                                                                 default_policy: Policy) -> None:
+    calls, inventories = scenario(tmp_path)
+    proof_only = [i for i in inventories if "/p/" in i.location]
+    report = proportionality_report(default_policy, calls, proof_only, [Target(QUALITY, Purpose.QUALITY)],
+                                    Options(), s3_factory=_Unlistable)
+    quality = [r for r in report.results if r.purpose == "quality"]
+    assert {r.check for r in quality} == {"RG-PROP-RATE", "RG-PROP-UNMATCHED"}
+    assert all(r.status is Status.ERROR and r.resource == f"s3://{QUALITY}" and "AccessDenied" in r.message
+               and "could not be listed" in r.message for r in quality)
+    assert "agent_months" not in report.tables  # no rate from a bucket whose recordings are unknown
+    proof = {r.check: r.status for r in report.results if r.purpose == "proof"}
+    assert proof["RG-PROP-PROOF-TX"] is Status.FAIL  # the listed purpose is still judged
+    assert report.summary.exit_code is ExitCode.VIOLATION
+
+
+def test_an_unlistable_bucket_alone_makes_the_run_unverifiable_not_a_usage_error(tmp_path: Path,
+                                                                                 default_policy: Policy) -> None:
+    calls, _ = scenario(tmp_path)
+    report = proportionality_report(default_policy, calls, [], [Target(QUALITY, Purpose.QUALITY)], Options(),
+                                    s3_factory=_Unlistable)
+    assert report.results and all(r.status is Status.ERROR for r in report.results)
+    assert report.summary.exit_code is ExitCode.INCOMPLETE
+
+
+def test_the_command_exits_3_for_a_bucket_it_cannot_list(tmp_path: Path) -> None:
+    calls, _ = scenario(tmp_path)
+    with mock_aws():
+        result = CliRunner().invoke(main, ["proportionality", "--calls", str(calls), "--bucket",
+                                           f"{QUALITY}=quality", "--region", "eu-west-3", "--format", "json"])
+    assert result.exit_code == ExitCode.INCOMPLETE, result.output
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["error"] > 0 and doc["summary"]["fail"] == 0
+    assert all("NoSuchBucket" in r["message"] for r in doc["results"])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from governance.model import Report, Result, Severity, Status, Summary
+from governance.register import declared_processing
 from governance.report import render
 from governance.report.charts import FAIL_COLOUR, OK_COLOUR
 from governance.report.digest import evidence_digest
@@ -21,6 +22,7 @@ from governance.report.html_sections import esc
 from governance.report.html_style import CSP
 from governance.report.json_report import render_json
 from lifecycle.legal import RULES, cite
+from lifecycle.loader import default_policy_text, load_policy
 from tests.governance.report import browser
 
 SCRIPT_KEY = "quality/2025/01/02/<script>document.title='PWNED'</script>.wav"
@@ -61,7 +63,8 @@ class Page(HTMLParser):
 
 
 def tables() -> dict[str, list[dict[str, object]]]:
-    """The object audit's register, an age distribution and proportionality's agent months."""
+    """The object audit's register, an age distribution, proportionality's agent months and the policy's
+    declared analytics (agent sentiment for training only) and derived data."""
     ages = [{"bucket": "acme-rec-quality", "purpose": "quality", "age_days": age, "versions": n, "limit_days": 181}
             for age, n in ((0, 40), (30, 55), (90, 61), (150, 47), (180, 30), (181, 4), (200, 3))]
     months = [
@@ -71,7 +74,10 @@ def tables() -> dict[str, list[dict[str, object]]]:
     ]
     holds = [{"bucket": "acme-rec-proof", "key": "proof/2019/03/01/CALL-9.wav", "version_id": "v1",
               "last_modified": "2019-03-01T10:00:00+00:00", "age_days": 2145, "retain_until": None}]
-    return {"age_distribution": ages, "agent_months": months, "legal_holds": holds}
+    declaring = load_policy(default_policy_text().replace(
+        "  quality:\n", "  quality:\n    analytics: {sentiment: [customer, agent], agentUse: training-only}\n", 1))
+    return {"age_distribution": ages, "agent_months": months, "legal_holds": holds,
+            **declared_processing(declaring)}
 
 
 @pytest.fixture
@@ -307,6 +313,8 @@ def test_browser_renders_the_report_without_console_errors(rich_report: Report, 
     assert len(colours) > 50, f"only {len(colours)} colours: the page looks blank"
     # The NON-COMPLIANT banner's background: the style sheet applied and the verdict was drawn.
     assert colours[bytes.fromhex("fdecea")] > 10_000
+    dom = browser.run(page, tmp_path / "profile-dom", "--dump-dom").stdout
+    assert "Declared speech analytics and derived data" in dom and "never shared with HR" in dom
 
 
 def test_browser_shows_hostile_keys_as_text_and_runs_nothing(
