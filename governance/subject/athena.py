@@ -31,8 +31,7 @@ from governance.audit.errors import ManifestError
 from governance.audit.manifest import Manifest
 from governance.audit.sql import BOOLEANS, TIMESTAMPS, athena_source, literal
 from governance.subject.find import Found
-from governance.subject.inventory import WANTED, to_version
-from governance.subject.keys import KeyMatcher
+from governance.subject.inventory import WANTED, found_in_rows
 from governance.subject.stored import Scope
 
 ROWS_READ = "rows_read"
@@ -96,12 +95,4 @@ def find_in_athena(athena: Any, glue: Any, target: AthenaTarget, manifest: Manif
         raise AthenaQueryError(
             f"{manifest.location}: Athena read no row from the {len(paths)} data files the manifest lists{where}; "
             f"table {target.relation} does not cover them (check its LOCATION and partitions).")
-    matcher = KeyMatcher(scope.policy)
-    wanted = frozenset(call_ids)
-    found = Found()
-    for row in rows:
-        match = matcher.call_of(str(row["key"]), wanted)
-        if match is not None:
-            found.versions.append(to_version(scope, row, *match))
-    found.versions.sort(key=lambda v: (v.call_id, v.key, v.last_modified, v.version_id))
-    return found
+    return found_in_rows(scope, rows, call_ids)

@@ -56,6 +56,19 @@ def to_version(scope: Scope, row: dict[str, Any], call_id: str, kind: Any) -> St
     )
 
 
+def found_in_rows(scope: Scope, rows: Sequence[dict[str, Any]], call_ids: Sequence[str]) -> Found:
+    """The candidate rows whose key the layout gives to one of the calls (exactly), as stored versions in order."""
+    matcher = KeyMatcher(scope.policy)
+    wanted = frozenset(call_ids)
+    found = Found()
+    for row in rows:
+        match = matcher.call_of(str(row["key"]), wanted)
+        if match is not None:
+            found.versions.append(to_version(scope, row, *match))
+    found.versions.sort(key=lambda v: (v.call_id, v.key, v.last_modified, v.version_id))
+    return found
+
+
 def find_in_inventory(location: str, policy: Policy, purpose: Purpose | None, call_ids: Sequence[str],
                       memory_limit: str = "768MB") -> Found:
     """Every version of the calls in one inventoried bucket (raises the audit's input errors)."""
@@ -63,7 +76,6 @@ def find_in_inventory(location: str, policy: Policy, purpose: Purpose | None, ca
     from governance.audit.run import infer_purpose
     from governance.audit.source import VIEW, connect, create_view
 
-    found = Found()
     wanted = frozenset(call_ids)
     with open_inventory(location, background=True) as inv:
         source = inv.manifest.source_bucket
@@ -72,16 +84,10 @@ def find_in_inventory(location: str, policy: Policy, purpose: Purpose | None, ca
             raise InventoryPurposeError(f"{location}: the purpose of bucket {source} cannot be told from its name; "
                                         "give it with --purpose.")
         scope = Scope(source, policy[chosen])
-        matcher = KeyMatcher(scope.policy)
         con = connect(memory_limit)
         columns = create_view(con, inv, VIEW)
         cursor = con.execute(candidates_sql(sorted(wanted), columns, VIEW))
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
         inv.verified()  # nothing read from the files is used before their checksums hold
-    for row in rows:
-        match = matcher.call_of(str(row["key"]), wanted)
-        if match is not None:
-            found.versions.append(to_version(scope, row, *match))
-    found.versions.sort(key=lambda v: (v.call_id, v.key, v.last_modified, v.version_id))
-    return found
+    return found_in_rows(scope, rows, call_ids)

@@ -30,8 +30,9 @@ def test_each_lazy_command_is_found_in_its_module() -> None:
         assert command is not None and command.name == name
 
 
-def test_a_local_command_does_not_load_the_aws_sdk() -> None:
-    # A fresh interpreter: this test process has long imported boto3 for other tests.
+def after_policy_validate(expression: str) -> str:
+    """What ``expression`` prints after ``recgov policy validate`` in a fresh interpreter (this test
+    process has long imported boto3 and the renderers for other tests)."""
     code = (
         "import sys\n"
         "from governance.cli import main\n"
@@ -39,24 +40,18 @@ def test_a_local_command_does_not_load_the_aws_sdk() -> None:
         "    main(['policy', 'validate'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('boto3' in sys.modules, 'duckdb' in sys.modules)\n"
+        f"print({expression})\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "False False"
+    return out.strip().splitlines()[-1]
+
+
+def test_a_local_command_does_not_load_the_aws_sdk() -> None:
+    assert after_policy_validate("'boto3' in sys.modules, 'duckdb' in sys.modules") == "False False"
 
 
 def test_a_command_that_renders_no_report_loads_no_renderer() -> None:
-    code = (
-        "import sys\n"
-        "from governance.cli import main\n"
-        "try:\n"
-        "    main(['policy', 'validate'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith('governance.report.')))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    assert after_policy_validate("sorted(m for m in sys.modules if m.startswith('governance.report.'))") == "[]"
 
 def test_a_local_inventory_audit_starts_its_checksums_before_duckdb_loads(tmp_path: Path) -> None:
     """Loading DuckDB takes a tenth of a second on one core: the hashing runs on the other meanwhile."""
