@@ -129,7 +129,7 @@ def _beyond(what: str, sentiment: Sequence[Contact], voice: Sequence[Contact]) -
     return "; ".join(parts)
 
 
-def judge(observed: Observed) -> tuple[list[Result], list[dict[str, Any]]]:
+def judge_analyses(observed: Observed) -> tuple[list[Result], list[dict[str, Any]]]:
     """Every analytics result for one source, and its rows of the per-contact table."""
     j = _Judge(observed)
     for name, reason in observed.unreadable:

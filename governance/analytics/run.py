@@ -9,7 +9,7 @@ from typing import Any
 
 from governance import __version__
 from governance.analytics import catalog
-from governance.analytics.judge import Observed, judge
+from governance.analytics.judge import Observed, judge_analyses
 from governance.analytics.parse import AnalysisFile, AnalysisFileError, parse_analysis
 from governance.analytics.sources import FileReadError, Source, SourceError, sample
 from governance.model import Report, Result
@@ -54,7 +54,7 @@ def analytics_report(policy: Policy, plans: Sequence[Planned], per_day: int | No
     described: list[dict[str, Any]] = []
     for plan in plans:
         observed = observe(plan, per_day)
-        found, contact_rows = judge(observed)
+        found, contact_rows = judge_analyses(observed)
         results += found
         rows += contact_rows
         described.append({"source": observed.resource, "purpose": str(plan.policy.purpose),

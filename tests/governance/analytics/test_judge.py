@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from governance.analytics import catalog
-from governance.analytics.judge import Allowed, Observed, judge
+from governance.analytics.judge import Allowed, Observed, judge_analyses
 from governance.analytics.parse import AnalysisFile, parse_analysis
 from governance.model import CheckMeta, Result, Status
 from lifecycle.analytics import TRAINING_ONLY_CONDITION, Analytics, Participant
@@ -19,7 +19,7 @@ def file(contact: str, *, redacted: bool = False, **scores: bool) -> AnalysisFil
 
 
 def run(analytics: str | None, *files: AnalysisFile, **extra: Any) -> tuple[list[Result], list[dict[str, Any]]]:
-    return judge(Observed("s3://b/Analysis/Voice/", policy(analytics)["quality"], tuple(files),
+    return judge_analyses(Observed("s3://b/Analysis/Voice/", policy(analytics)["quality"], tuple(files),
                           listed=len(files), **extra))
 
 
