@@ -217,10 +217,10 @@ def main() -> None:
         peaks: dict[str, list[Peak]] = {label: [] for label in plan}
         for round_number in range(1, args.repeat + 1):
             for label, argv in plan.items():
-                peak = run(argv, label)
-                peaks[label].append(peak)
-                print(f"round {round_number}: {label:<46}{peak.seconds:>9.1f} s wall{peak.cpu_seconds:>9.1f}"
-                      f" s CPU{peak.peak_mb:>9.0f} MB", flush=True)
+                measured = run(argv, label)
+                peaks[label].append(measured)
+                print(f"round {round_number}: {label:<46}{measured.seconds:>9.1f} s wall"
+                      f"{measured.cpu_seconds:>9.1f} s CPU{measured.peak_mb:>9.0f} MB", flush=True)
         months = same_counts({"the floor": out / "floor.json", "the floor under the memory limit": out / "limited.json",
                               "the hand-written floor": out / "hand.json",
                               "the hand-written floor under the memory limit": out / "hand-limited.json"}, report)
