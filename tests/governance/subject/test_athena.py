@@ -20,8 +20,8 @@ from governance.subject.inventory import find_in_inventory
 from governance.subject.stored import Scope
 from lifecycle.legal import Purpose
 from lifecycle.loader import load_policy
+from tests.governance.audit.athena_double import DT, TARGET, TYPINGS, DuckAthena, athena_table, format_of, glue_for
 from tests.governance.audit.inventories import Row, write_inventory
-from tests.governance.audit.test_athena import DT, TARGET, TYPINGS, DuckAthena, athena_table, format_of, glue_for
 from tests.governance.subject.test_inventory import ROWS, WHEN
 
 CALLS = ["C1", "C10", "C2"]
