@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from types import MappingProxyType
 
 from governance.model import Report
@@ -44,49 +45,23 @@ class Format:
         return f"{stem}.{self.extension}"
 
 
-def _text(report: Report) -> str:
-    from governance.report.text import render_text
+def _loaded(module: str, function: str) -> Renderer:
+    """A renderer that imports ``governance.report.<module>`` when it first renders (see the module docstring)."""
 
-    return render_text(report)
+    def render(report: Report) -> str:
+        renderer: Renderer = getattr(import_module(f"governance.report.{module}"), function)
+        return renderer(report)
 
-
-def _json(report: Report) -> str:
-    from governance.report.json_report import render_json
-
-    return render_json(report)
+    return render
 
 
-def _markdown(report: Report) -> str:
-    from governance.report.markdown import render_markdown
-
-    return render_markdown(report)
-
-
-def _html(report: Report) -> str:
-    from governance.report.html import render_html
-
-    return render_html(report)
-
-
-def _junit(report: Report) -> str:
-    from governance.report.junit import render_junit
-
-    return render_junit(report)
-
-
-def _sarif(report: Report) -> str:
-    from governance.report.sarif import render_sarif
-
-    return render_sarif(report)
-
-
-TEXT = Format("text", _text, "txt", "text/plain; charset=utf-8")
-JSON = Format("json", _json, "json", "application/json")
-MARKDOWN = Format("markdown", _markdown, "md", "text/markdown; charset=utf-8")
-HTML = Format("html", _html, "html", "text/html; charset=utf-8")
-JUNIT = Format("junit", _junit, "junit.xml", "application/xml")
+TEXT = Format("text", _loaded("text", "render_text"), "txt", "text/plain; charset=utf-8")
+JSON = Format("json", _loaded("json_report", "render_json"), "json", "application/json")
+MARKDOWN = Format("markdown", _loaded("markdown", "render_markdown"), "md", "text/markdown; charset=utf-8")
+HTML = Format("html", _loaded("html", "render_html"), "html", "text/html; charset=utf-8")
+JUNIT = Format("junit", _loaded("junit", "render_junit"), "junit.xml", "application/xml")
 """``.junit.xml``: still XML to a tool matching ``*.xml``, and says which XML it is."""
-SARIF = Format("sarif", _sarif, "sarif", "application/sarif+json")
+SARIF = Format("sarif", _loaded("sarif", "render_sarif"), "sarif", "application/sarif+json")
 
 FORMATS: Mapping[str, Format] = MappingProxyType({f.name: f for f in (TEXT, JSON, MARKDOWN, HTML, JUNIT, SARIF)})
 """Format name -> format, in the order the command line lists them."""
