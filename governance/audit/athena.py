@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -155,6 +155,25 @@ def delivery_filter(partition: str | None, paths: Sequence[str]) -> str:
     """The delivery's rows: its ``dt`` partition (when the table has one) and its data files."""
     where = _paths_predicate(paths)
     return f"{PARTITION} = {literal(partition)} AND {where}" if partition is not None else where
+
+
+def whole_delivery(manifest: Manifest, target: AthenaTarget, shape: TableShape, fields: frozenset[str],
+                   statement: Callable[[str], str], doing: str, limit: int = QUERY_BYTES_LIMIT) -> str:
+    """The relation over the manifest's whole delivery for one ``statement``: by its data files where the
+    statement naming them fits Athena's query ``limit``, else by its ``dt`` partition alone (which holds the
+    delivery's files and no other); refused when the table has no partition. ``doing`` says, in the
+    refusal, what the statement is for."""
+    partition = delivery_partition(manifest) if PARTITION in shape.partitions else None
+    url_encoded = manifest.file_format == "CSV"
+    paths = [f"s3://{manifest.destination_bucket}/{f.key}" for f in manifest.files]
+    by_files = athena_source(target.relation, shape.columns, fields, delivery_filter(partition, paths), url_encoded)
+    if len(statement(by_files).encode("utf-8")) <= limit:
+        return by_files
+    if partition is None:
+        raise AthenaQueryError(
+            f"{manifest.location}: {doing} over {len(paths)} data files needs one statement beyond Athena's "
+            f"{limit}-byte limit; partition table {target.relation} by dt as AWS documents (see docs/athena.md).")
+    return athena_source(target.relation, shape.columns, fields, f"{PARTITION} = {literal(partition)}", url_encoded)
 
 
 def verify_etags(s3: Any, manifest: Manifest) -> None:
@@ -310,16 +329,9 @@ def audit_athena(client: Any, target: AthenaTarget, manifest: Manifest, t: Thres
                                      "retain_until": _timestamp(h.get("retain_until"))} for h in held]})
     merged = merge_batches(found, t.sample)
     # A derived object's recording may be in another batch's files: orphans are matched over the whole
-    # delivery at once, by its files where they fit one statement, else by its partition alone.
-    whole = source(paths)
-    if t.derived and len(plan.orphan_query(whole).encode("utf-8")) > QUERY_BYTES_LIMIT:
-        if partition is None:
-            raise AthenaQueryError(
-                f"{manifest.location}: matching derived objects to their recordings over {len(paths)} data files "
-                f"needs one statement beyond Athena's {QUERY_BYTES_LIMIT}-byte limit; partition table "
-                f"{target.relation} by dt as AWS documents (see docs/athena.md)."
-            )
-        whole = athena_source(target.relation, shape.columns, plan.fields, f"{PARTITION} = {literal(partition)}",
-                              url_encoded)
-    plan.add_orphans(merged, run, whole)
+    # delivery at once.
+    if t.derived:
+        whole = whole_delivery(manifest, target, shape, plan.fields, plan.orphan_query,
+                               "matching derived objects to their recordings")
+        plan.add_orphans(merged, run, whole)
     return BucketAudit(manifest.source_bucket, t, plan.fields, merged, plan.register(holds), source="inventory")

@@ -22,14 +22,14 @@ from governance.audit.athena import (
     AthenaQueryError,
     AthenaTarget,
     audited_fields,
-    delivery_filter,
     delivery_partition,
     read_table,
     run_query,
+    whole_delivery,
 )
 from governance.audit.errors import ManifestError
 from governance.audit.manifest import Manifest
-from governance.audit.sql import BOOLEANS, TIMESTAMPS, athena_source, literal
+from governance.audit.sql import BOOLEANS, TIMESTAMPS, literal
 from governance.subject.find import Found
 from governance.subject.inventory import WANTED, found_in_rows
 from governance.subject.stored import Scope
@@ -75,24 +75,15 @@ def find_in_athena(athena: Any, glue: Any, target: AthenaTarget, manifest: Manif
     shape = read_table(glue, target)
     fields = audited_fields(manifest, shape, target)
     partition = delivery_partition(manifest) if PARTITION in shape.partitions else None
-    url_encoded = manifest.file_format == "CSV"
-    paths = [f"s3://{manifest.destination_bucket}/{f.key}" for f in manifest.files]
-    statement = find_statement(athena_source(target.relation, shape.columns, fields,
-                                             delivery_filter(partition, paths), url_encoded), fields, call_ids)
-    if len(statement.encode("utf-8")) > QUERY_BYTES_LIMIT:
-        if partition is None:
-            raise AthenaQueryError(
-                f"{manifest.location}: naming its {len(paths)} data files needs a statement beyond Athena's "
-                f"{QUERY_BYTES_LIMIT}-byte limit; partition table {target.relation} by dt as AWS documents "
-                "(see docs/athena.md).")
-        # The delivery's partition alone holds its files, as the audit's orphan match relies on.
-        statement = find_statement(athena_source(target.relation, shape.columns, fields,
-                                                 f"{PARTITION} = {literal(partition)}", url_encoded), fields, call_ids)
+    relation = whole_delivery(manifest, target, shape, fields, lambda source: find_statement(source, fields, call_ids),
+                              "finding the calls", QUERY_BYTES_LIMIT)
+    statement = find_statement(relation, fields, call_ids)
     read, rows = parse_rows(run_query(athena, statement, target), fields)
     listed = sum(f.size for f in manifest.files)
     if listed and not read:
         where = f" in partition dt = '{partition}'" if partition is not None else ""
         raise AthenaQueryError(
-            f"{manifest.location}: Athena read no row from the {len(paths)} data files the manifest lists{where}; "
+            f"{manifest.location}: Athena read no row from the {len(manifest.files)} data files the manifest "
+            f"lists{where}; "
             f"table {target.relation} does not cover them (check its LOCATION and partitions).")
     return found_in_rows(scope, rows, call_ids)

@@ -26,6 +26,8 @@ from governance.audit.athena import (
     AthenaTableError,
     audit_athena,
     delivery_partition,
+    read_table,
+    whole_delivery,
 )
 from governance.audit.engine import audit_inventory
 from governance.audit.errors import ManifestError
@@ -301,3 +303,24 @@ def test_athena_lists_distinct_first_keys_when_versions_repeat_one(tmp_path: Pat
     assert remote.aggregates == local.aggregates
     follow_up = client.statements[1]
     assert "ORDER BY key" in follow_up and '"$path" IN (' in follow_up, "one finding's keys, the manifest's files only"
+
+
+def test_the_whole_delivery_is_named_by_its_files_then_by_its_partition_then_refused(tmp_path: Path) -> None:
+    """One statement over every file of the delivery (the orphan match, the subject search): its files while
+    they fit the limit, its partition alone beyond it, and a refusal naming the statement's use without one."""
+    manifest_path = write_inventory(tmp_path, BUCKET, planted_rows(), "Parquet", files=3)
+    with open_inventory(str(manifest_path)) as inv:
+        fields = inv.manifest.fields
+
+        def whole(limit: int, partitions: tuple[str, ...] = ("dt",)) -> str:
+            shape = read_table(glue_for(fields, PARQUET_CURRENT, partitions), TARGET)
+            return whole_delivery(inv.manifest, TARGET, shape, frozenset(fields), lambda r: f"SELECT 1 FROM {r}",
+                                  "matching derived objects to their recordings", limit)
+
+        by_files = whole(QUERY_BYTES_LIMIT)
+        assert by_files.count("'s3://") == 3 and f"dt = '{DT}'" in by_files
+        by_partition = whole(len(by_files) - 1)
+        assert '"$path"' not in by_partition and f"dt = '{DT}'" in by_partition
+        with pytest.raises(AthenaQueryError, match=r"matching derived objects to their recordings over 3 data files "
+                                                   r"needs one statement beyond Athena's 100-byte limit; partition"):
+            whole(100, partitions=())

@@ -1,6 +1,6 @@
 """``subject find --engine athena``: one statement over the inventory table finds what the DuckDB search finds.
 
-Athena is the object audit's test double (:mod:`tests.governance.audit.test_athena`): every statement
+Athena is the object audit's test double (:mod:`tests.governance.audit.athena_double`): every statement
 sent runs, as sent, in DuckDB over the table as each of AWS's DDLs types it, and answers in Athena's
 result shape.
 """
@@ -77,3 +77,18 @@ def test_beyond_the_query_limit_the_deliverys_partition_alone_is_read(tmp_path: 
                                Scope("recgov-x-quality", load_policy()[Purpose.QUALITY]), ["C1"])
     assert [v.version_id for v in found.versions] == ["a", "b", "m"]
     assert '"$path"' not in client.statements[0] and f"dt = '{DT}'" in client.statements[0]
+
+
+def test_beyond_the_query_limit_without_a_partition_the_search_is_refused(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import governance.subject.athena as athena
+
+    manifest = write_inventory(tmp_path, "recgov-x-quality", ROWS, files=3)
+    monkeypatch.setattr(athena, "QUERY_BYTES_LIMIT", 1000)
+    with open_inventory(str(manifest)) as inv:
+        client = DuckAthena(athena_table(tmp_path, {DT: inv.paths}, inv.manifest.fields, TYPINGS[0]))
+        with pytest.raises(AthenaQueryError, match=r"finding the calls over 3 data files needs one statement beyond "
+                                                   r"Athena's 1000-byte limit; partition table .* by dt"):
+            find_in_athena(client, glue_for(inv.manifest.fields, TYPINGS[0], partitions=()), TARGET, inv.manifest,
+                           Scope("recgov-x-quality", load_policy()[Purpose.QUALITY]), ["C1"])
+    assert client.statements == [], "nothing is sent"
