@@ -176,6 +176,19 @@ def whole_delivery(manifest: Manifest, target: AthenaTarget, shape: TableShape, 
     return athena_source(target.relation, shape.columns, fields, f"{PARTITION} = {literal(partition)}", url_encoded)
 
 
+def refuse_unread(manifest: Manifest, target: AthenaTarget, partition: str | None, files: int, listed: int,
+                  read: int) -> None:
+    """Raise :class:`AthenaQueryError` when ``files`` data files of ``listed`` bytes gave no row: a table or
+    partition that misses the delivery reads nothing, and that is not an empty, compliant bucket."""
+    if listed and not read:
+        where = f" in partition dt = '{partition}'" if partition is not None else ""
+        raise AthenaQueryError(
+            f"{manifest.location}: Athena read no row from the {files} data files the manifest lists "
+            f"({listed} bytes){where}; table {target.relation} does not cover them (check its LOCATION, and "
+            "that the partition named by the manifest's folder is this delivery's)."
+        )
+
+
 def verify_etags(s3: Any, manifest: Manifest) -> None:
     """Each data file's ETag equals the manifest's MD5checksum (HEAD only: Athena reads the bytes)."""
     for f in manifest.files:
@@ -314,14 +327,7 @@ def audit_athena(client: Any, target: AthenaTarget, manifest: Manifest, t: Thres
         relation = source(batch)
         rows = run(plan.audit_query(relation))
         listed = sum(sizes[p] for p in batch)
-        if listed and not sum(int(r["n"] or 0) for r in rows):
-            # A table or partition that misses the delivery reads nothing: that is not an empty, compliant bucket.
-            where = f" in partition dt = '{partition}'" if partition is not None else ""
-            raise AthenaQueryError(
-                f"{manifest.location}: Athena read no row from the {len(batch)} data files the manifest lists "
-                f"({listed} bytes){where}; table {target.relation} does not cover them (check its LOCATION, and "
-                "that the partition named by the manifest's folder is this delivery's)."
-            )
+        refuse_unread(manifest, target, partition, len(batch), listed, sum(int(r["n"] or 0) for r in rows))
         found.append(plan.summarize(rows, run, relation))
         if "object_lock_legal_hold_status" in plan.fields:
             held = run(plan.legal_hold_query(relation))

@@ -24,6 +24,7 @@ from governance.audit.athena import (
     audited_fields,
     delivery_partition,
     read_table,
+    refuse_unread,
     run_query,
     whole_delivery,
 )
@@ -79,11 +80,5 @@ def find_in_athena(athena: Any, glue: Any, target: AthenaTarget, manifest: Manif
                               "finding the calls", QUERY_BYTES_LIMIT)
     statement = find_statement(relation, fields, call_ids)
     read, rows = parse_rows(run_query(athena, statement, target), fields)
-    listed = sum(f.size for f in manifest.files)
-    if listed and not read:
-        where = f" in partition dt = '{partition}'" if partition is not None else ""
-        raise AthenaQueryError(
-            f"{manifest.location}: Athena read no row from the {len(manifest.files)} data files the manifest "
-            f"lists{where}; "
-            f"table {target.relation} does not cover them (check its LOCATION and partitions).")
+    refuse_unread(manifest, target, partition, len(manifest.files), sum(f.size for f in manifest.files), read)
     return found_in_rows(scope, rows, call_ids)
