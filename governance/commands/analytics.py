@@ -10,6 +10,7 @@ import click
 
 from governance.commands.output import ARCHIVE_OPTION, emit
 from governance.commands.shared import (
+    OUTPUT_OPTION,
     POLICY_OPTION,
     REPORT_FORMAT_OPTION,
     STACK_CONFIG_OPTION,
@@ -103,8 +104,7 @@ def _plans(policy: Policy, sources: tuple[str, ...], buckets: tuple[str, ...], p
 @STACK_CONFIG_OPTION
 @aws_options
 @REPORT_FORMAT_OPTION
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the report to FILE instead of standard output.")
+@OUTPUT_OPTION
 @ARCHIVE_OPTION
 def audit_analytics_command(sources: tuple[str, ...], buckets: tuple[str, ...], purpose: str | None,
                             per_day: int | None, policy_path: Path | None, stack_config: Path | None,

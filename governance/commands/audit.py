@@ -27,6 +27,7 @@ from governance.commands.shared import (
     POLICY_OPTION,
     REPORT_FORMAT_OPTION,
     STACK_CONFIG_OPTION,
+    athena_options,
     aws_options,
     effective_policy,
     fail_usage,
@@ -161,11 +162,7 @@ def _connect(inventories: Sequence[InventoryTarget], listed: Sequence[Target], a
 @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Audit date (default: now, UTC).")
 @click.option("--engine", type=click.Choice(tuple(INVENTORY_ENGINES)), default="duckdb", show_default=True,
               help="; ".join(f"{e.name} {e.description}" for e in INVENTORY_ENGINES.values()) + ".")
-@click.option("--athena-database", default=None, help="Athena database holding the inventory table.")
-@click.option("--athena-table", default=None,
-              help="Athena table over the inventory, typed as any of AWS's DDLs (see docs/athena.md).")
-@click.option("--athena-workgroup", default="primary", show_default=True)
-@click.option("--athena-output", default=None, metavar="S3_URL", help="Query result location (s3://...).")
+@athena_options
 @_options(COMMON_OPTIONS)
 def audit_objects_command(inventories: tuple[str, ...], buckets: tuple[str, ...], purpose: str | None,
                           as_of: str | None, engine: str, athena_database: str | None, athena_table: str | None,

@@ -88,6 +88,20 @@ def aws_options(f: Any) -> Any:
                         help="S3 and KMS endpoint (default: AWS, or AWS_ENDPOINT_URL).")(f)
 
 
+def athena_options(f: Any) -> Any:
+    """The inventory table ``--engine athena`` queries (``--athena-database``, ``--athena-table``,
+    ``--athena-workgroup``, ``--athena-output``), declared once for every command that reads inventories."""
+    for option in reversed((
+        click.option("--athena-database", default=None, help="Athena database holding the inventory table."),
+        click.option("--athena-table", default=None,
+                     help="Athena table over the inventory, typed as any of AWS's DDLs (see docs/athena.md)."),
+        click.option("--athena-workgroup", default="primary", show_default=True),
+        click.option("--athena-output", default=None, metavar="S3_URL", help="Query result location (s3://...)."),
+    )):
+        f = option(f)
+    return f
+
+
 def use_aws(endpoint_url: str | None, region: str | None) -> None:
     """Make ``--endpoint-url`` and ``--region`` apply to every client this process makes, and refuse a
     missing ``AWS_PROFILE`` up front with one sentence (exit 2) instead of a traceback later.

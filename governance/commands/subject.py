@@ -15,7 +15,14 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from governance.commands.shared import POLICY_OPTION, STACK_CONFIG_OPTION, aws_options, effective_policy
+from governance.commands.shared import (
+    POLICY_OPTION,
+    STACK_CONFIG_OPTION,
+    athena_options,
+    aws_options,
+    effective_policy,
+    output_option,
+)
 from governance.model import ExitCode
 from governance.subject import roles
 from governance.subject.callid import CallIdError, check_call_ids
@@ -67,8 +74,7 @@ def target_options(f: F) -> F:
                      help="Only these purposes' buckets (repeatable): each purpose has its own roles."),
         aws_options,
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True),
-        click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-                     help="Write the output to FILE instead of standard output."),
+        output_option("Write the output to FILE instead of standard output."),
     )):
         f = option(f)
     return f
@@ -302,10 +308,7 @@ def subject_group() -> None:
               help="Search an S3 Inventory manifest.json (local or s3://) instead of listing; repeatable.")
 @click.option("--engine", type=click.Choice(["duckdb", "athena"]), default="duckdb", show_default=True,
               help="With --inventory: duckdb reads the inventory's files here; athena queries its table in place.")
-@click.option("--athena-database", default=None, help="Athena database holding the inventory table.")
-@click.option("--athena-table", default=None, help="Athena table over the inventory (see docs/athena.md).")
-@click.option("--athena-workgroup", default="primary", show_default=True)
-@click.option("--athena-output", default=None, metavar="S3_URL", help="Query result location (s3://...).")
+@athena_options
 @target_options
 def find_command(call_ids: tuple[str, ...], numbers: tuple[str, ...], contact_records: str | None,
                  inventories: tuple[str, ...], engine: str, athena_database: str | None, athena_table: str | None,

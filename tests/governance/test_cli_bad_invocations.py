@@ -39,6 +39,10 @@ CASES: list[tuple[str, list[str], dict[str, str], int]] = [
                                     "--output", MISSING_DIR], {}, USAGE),
     ("policy register output dir", ["policy", "register", "--output", MISSING_DIR], {}, USAGE),
     ("sandbox deploy output dir", ["sandbox", "deploy", "--endpoint-url", CLOSED, "--output", MISSING_DIR], {}, USAGE),
+    ("audit-analytics output dir", ["audit-analytics", "--bucket", "b=quality", "--endpoint-url", CLOSED,
+                                    "--output", MISSING_DIR], {}, USAGE),
+    ("subject find output dir", ["subject", "find", "--call-id", "C1", "--bucket", "b=quality", "--endpoint-url",
+                                 CLOSED, "--output", MISSING_DIR], {}, USAGE),
     # AWS_PROFILE naming a profile that does not exist, on every command that talks to AWS.
     ("verify profile", ["verify", "--bucket", "b=quality"], {"AWS_PROFILE": "missing"}, USAGE),
     ("verify discover profile", ["verify", "--discover"], {"AWS_PROFILE": "missing"}, USAGE),
