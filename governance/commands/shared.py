@@ -41,16 +41,20 @@ REPORT_FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(tuple(F
 """``--format``, on every command that writes a report: the formats of :data:`governance.report.FORMATS`."""
 
 
+def fail(message: str, code: ExitCode) -> NoReturn:
+    """Print one clear error (a sentence) and exit with the contract's ``code`` for its cause."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(int(code))
+
+
 def fail_usage(message: str) -> NoReturn:
     """Print one clear error and exit 2."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(ExitCode.USAGE)
+    fail(message, ExitCode.USAGE)
 
 
 def fail_unverifiable(message: str) -> NoReturn:
     """Print one clear error and exit 3: nothing could be judged, which is not a violation."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(ExitCode.INCOMPLETE)
+    fail(message, ExitCode.INCOMPLETE)
 
 
 def _writable_parent(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:

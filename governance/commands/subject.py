@@ -21,6 +21,7 @@ from governance.commands.shared import (
     athena_options,
     aws_options,
     effective_policy,
+    fail,
     output_option,
 )
 from governance.model import ExitCode
@@ -53,12 +54,6 @@ T = TypeVar("T", StoredVersion, Step)
 
 FIND_COLUMNS = ("call_id", "purpose", "kind", "key", "version_id", "is_latest", "delete_marker", "lock_mode",
                 "retain_until", "lifecycle_end", "legal_hold")
-
-
-def fail(message: str, code: ExitCode) -> NoReturn:
-    """One sentence on stderr, then the contract's exit code."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(int(code))
 
 
 def target_options(f: F) -> F:
